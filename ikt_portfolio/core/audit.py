@@ -1,0 +1,49 @@
+"""Audit trail: every model keeps a full history (django-simple-history) of who changed what, when, and
+in what capacity.
+
+The capacity is whatever the acting code declared with `acting_as(...)` (a service acting for a council
+member, the Desk acting for a collaboration administrator); history rows made outside such a block record
+an empty capacity. Use `audited()` instead of `HistoricalRecords()` on every model.
+"""
+
+import contextlib
+import contextvars
+
+from django.db import models
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+_capacity: contextvars.ContextVar[str] = contextvars.ContextVar("ikt_acting_capacity", default="")
+
+
+@contextlib.contextmanager
+def acting_as(capacity: str):
+    """Record `capacity` on every history row written inside the block."""
+    token = _capacity.set(str(capacity))
+    try:
+        yield
+    finally:
+        _capacity.reset(token)
+
+
+def current_capacity() -> str:
+    return _capacity.get()
+
+
+class HistoricalCapacity(models.Model):
+    history_capacity = models.CharField(_("in the capacity of"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def audited(**kwargs) -> HistoricalRecords:
+    return HistoricalRecords(bases=[HistoricalCapacity], **kwargs)
+
+
+@receiver(pre_create_historical_record)
+def _record_capacity(sender, history_instance, **kwargs):
+    if hasattr(history_instance, "history_capacity"):
+        history_instance.history_capacity = current_capacity()
