@@ -37,7 +37,7 @@ demo: install
 test: install-test
 	@scripts/test-services.sh start >/dev/null
 	@set -o pipefail; status=0; \
-	source .run/services.env; export IKT_TEST_REDIS_URL IKT_TEST_MARIADB_URL; \
+	source .run/services.env; export IKT_TEST_REDIS_URL IKT_TEST_MARIADB_URL IKT_REDIS_URL=$$IKT_TEST_REDIS_URL; \
 	echo "=== SQLite ==="; \
 	$(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	echo "=== MariaDB ($$IKT_TEST_MARIADB_URL) ==="; \
@@ -47,11 +47,11 @@ test: install-test
 
 test-sqlite: install-test
 	@scripts/test-services.sh start >/dev/null
-	@source .run/services.env; export IKT_TEST_REDIS_URL; $(PY) -m pytest $(PYTEST_ARGS)
+	@source .run/services.env; export IKT_TEST_REDIS_URL IKT_REDIS_URL=$$IKT_TEST_REDIS_URL; $(PY) -m pytest $(PYTEST_ARGS)
 
 test-mariadb: install-test
 	@scripts/test-services.sh start >/dev/null
-	@source .run/services.env; export IKT_TEST_REDIS_URL; IKT_DATABASE_URL=$$IKT_TEST_MARIADB_URL $(PY) -m pytest $(PYTEST_ARGS)
+	@source .run/services.env; export IKT_TEST_REDIS_URL IKT_REDIS_URL=$$IKT_TEST_REDIS_URL; IKT_DATABASE_URL=$$IKT_TEST_MARIADB_URL $(PY) -m pytest $(PYTEST_ARGS)
 
 services-start:
 	scripts/test-services.sh start

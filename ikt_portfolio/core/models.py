@@ -5,6 +5,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -47,8 +48,12 @@ class Dated(models.Model):
             return
         clash = same_scope.exclude(pk=self.pk).overlapping(self.valid_from, self.valid_to).first()
         if clash is not None:
-            end = clash.valid_to.isoformat() if clash.valid_to else _("until further notice")
-            raise ValidationError(message % {"start": clash.valid_from.isoformat(), "end": end})
+            raise ValidationError(message % {"period": clash.period_display()})
+
+    def period_display(self) -> str:
+        start = date_format(self.valid_from, "SHORT_DATE_FORMAT")
+        end = date_format(self.valid_to, "SHORT_DATE_FORMAT") if self.valid_to else _("until further notice")
+        return f"{start} – {end}"
 
     @staticmethod
     def dates_constraint(name: str) -> models.CheckConstraint:

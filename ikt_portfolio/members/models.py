@@ -260,7 +260,7 @@ class LegalFormPeriod(CollaborationScoped, Dated):
         if self.collaboration_id:
             self.ensure_no_overlap(
                 LegalFormPeriod.objects.filter(collaboration_id=self.collaboration_id),
-                _("The collaboration already has a legal form from %(start)s to %(end)s."),
+                _("The collaboration already has a legal form in that period (%(period)s)."),
             )
 
 
@@ -296,7 +296,7 @@ class Membership(CollaborationScoped, Dated):
         if self.collaboration_id and self.municipality_id:
             self.ensure_no_overlap(
                 Membership.objects.filter(collaboration_id=self.collaboration_id, municipality_id=self.municipality_id),
-                _("The municipality is already a member of this collaboration from %(start)s to %(end)s."),
+                _("The municipality is already a member of this collaboration in that period (%(period)s)."),
             )
 
 
@@ -509,7 +509,7 @@ class BodyMembership(CollaborationScoped, Dated):
                 raise ValidationError({"represents": _("The municipality is not a member of this collaboration.")})
         self.ensure_no_overlap(
             BodyMembership.objects.filter(body_id=self.body_id, person_id=self.person_id),
-            _("The person already sits in this body from %(start)s to %(end)s."),
+            _("The person already sits in this body in that period (%(period)s)."),
         )
 
 
@@ -557,5 +557,5 @@ class RoleAssignment(CollaborationScoped, Dated):
                 capacity=self.capacity,
                 municipality_id=self.municipality_id,
             ),
-            _("The person already holds this capacity from %(start)s to %(end)s."),
+            _("The person already holds this capacity in that period (%(period)s)."),
         )

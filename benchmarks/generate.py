@@ -1,0 +1,542 @@
+"""National-scale synthetic data for the benchmarks.
+
+    from benchmarks.generate import generate
+    context = generate(scale=1.0, seed=42)
+
+Fixed by the domain, whatever the scale: 357 municipalities (valid kommunenummer under real county numbers,
+names "Syntetisk 1101"), population figures for five years, 40 collaborations of 2–15 members (every
+municipality in one, some in two), legal form history, 6 service areas with a sector group each, and a
+portfolio council, board and owners' meeting per collaboration. Scaled by `scale`: people (about 8 per
+member municipality and collaboration, plus the collaboration's own staff), their seats and role
+assignments. Everything is written with `bulk_create` and no history rows: this is benchmark data.
+
+Later issues add their own data by appending a phase to `PHASES` (or passing `phases=`). A phase is
+`phase(ctx, scale, rng, progress)`; it reads what earlier phases left on `ctx` (see `Context`), writes
+rows, and may name objects for the benchmark targets in `ctx.ids` and users in `ctx.users`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+BATCH = 1000
+
+# Real county numbers (2024 reform) with the real number of municipalities in each: 357 in all.
+COUNTIES: list[tuple[str, str, int]] = [
+    ("03", "Oslo", 1),
+    ("11", "Rogaland", 23),
+    ("15", "Møre og Romsdal", 27),
+    ("18", "Nordland", 41),
+    ("31", "Østfold", 12),
+    ("32", "Akershus", 21),
+    ("33", "Buskerud", 18),
+    ("34", "Innlandet", 46),
+    ("39", "Vestfold", 6),
+    ("40", "Telemark", 17),
+    ("42", "Agder", 25),
+    ("46", "Vestland", 43),
+    ("50", "Trøndelag", 38),
+    ("55", "Troms", 21),
+    ("56", "Finnmark", 18),
+]
+MUNICIPALITY_COUNT = 357
+COLLABORATION_COUNT = 40
+MIN_MEMBERS, MAX_MEMBERS = 2, 15
+DOUBLE_MEMBERSHIPS = 20  # municipalities that belong to a second collaboration
+POPULATION_YEARS = 5
+PEOPLE_PER_MEMBER = 8  # per member municipality and collaboration, times `scale`
+STAFF_PER_COLLABORATION = 4  # the collaboration's own employees, times `scale` (at least 2)
+
+SERVICE_AREAS = [
+    # code, bokmål, nynorsk, English
+    ("helse-omsorg", "Helse og omsorg", "Helse og omsorg", "Health and care"),
+    ("oppvekst", "Oppvekst og utdanning", "Oppvekst og utdanning", "Childhood and education"),
+    ("hr-lonn", "HR og lønn", "HR og løn", "HR and payroll"),
+    ("okonomi", "Økonomi", "Økonomi", "Finance"),
+    ("plan-bygg-geodata", "Plan, bygg og geodata", "Plan, bygg og geodata", "Planning, building and geodata"),
+    ("sak-arkiv", "Sak og arkiv", "Sak og arkiv", "Case handling and archives"),
+]
+GOVERNING_BODIES = [
+    # kind, bokmål, nynorsk, English
+    ("portfolio_council", "Porteføljeråd", "Porteføljeråd", "Portfolio council"),
+    ("board", "Styre", "Styre", "Board"),
+    ("owners_meeting", "Eiermøte", "Eigarmøte", "Owners' meeting"),
+]
+LEGAL_FORM_HISTORIES = [
+    # legal forms in order; the last one is current
+    ("section27", "oppgavefellesskap"),
+    ("vertskommune",),
+    ("iks",),
+    ("samkommune", "oppgavefellesskap"),
+    ("agreement", "section27", "oppgavefellesskap"),
+    ("as",),
+    ("agreement", "vertskommune"),
+]
+FIRST_NAMES = [
+    "Anne", "Inger", "Kari", "Marit", "Ingrid", "Liv", "Eva", "Berit", "Astrid", "Bjørg", "Hilde", "Anna",
+    "Solveig", "Marianne", "Randi", "Ida", "Nina", "Maria", "Elisabeth", "Kristin", "Jan", "Per", "Bjørn",
+    "Ole", "Lars", "Kjell", "Knut", "Arne", "Svein", "Thomas", "Hans", "Geir", "Tor", "Morten", "Terje",
+    "Odd", "Erik", "Martin", "Andreas", "John", "Anders", "Rune", "Trond", "Tore", "Jon", "Nils", "Sigrid",
+]  # fmt: skip
+LAST_NAMES = [
+    "Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Jensen",
+    "Karlsen", "Johnsen", "Pettersen", "Eriksen", "Berg", "Haugen", "Hagen", "Johannessen", "Andreassen",
+    "Jacobsen", "Dahl", "Jørgensen", "Halvorsen", "Henriksen", "Lund", "Sørensen", "Jakobsen", "Moen",
+    "Gundersen", "Iversen", "Strand", "Solberg", "Svendsen", "Eide", "Knutsen", "Martinsen", "Paulsen",
+    "Bakken", "Kristoffersen", "Mathisen", "Lie", "Amundsen", "Nguyen", "Rasmussen", "Ali", "Lunde",
+]  # fmt: skip
+# Job titles of a member's people, in seat order (see `_seats`).
+MEMBER_TITLES = [
+    "Kommunedirektør", "Ordfører", "Digitaliseringsleder", "Fagleder helse og omsorg", "Rektor",
+    "HR-sjef", "Økonomisjef", "Arealplanlegger", "Arkivleder",
+]  # fmt: skip
+STAFF_TITLES = ["Daglig leder", "Sektoransvarlig", "Porteføljeleder", "Rådgiver"]
+
+
+@dataclass
+class Context:
+    """What the phases build, for the phases after them and for the benchmark targets."""
+
+    scale: float
+    seed: int
+    today: datetime.date
+    municipalities: list = field(default_factory=list)
+    population: dict[int, int] = field(default_factory=dict)  # municipality id -> latest population
+    collaborations: list = field(default_factory=list)
+    members: dict[int, list] = field(default_factory=dict)  # collaboration id -> member municipalities
+    memberships: list = field(default_factory=list)
+    service_areas: dict[int, list] = field(default_factory=dict)  # collaboration id -> service areas
+    sector_groups: dict[int, list] = field(default_factory=dict)  # collaboration id -> one per service area
+    governing_bodies: dict[int, dict[str, Any]] = field(default_factory=dict)  # collaboration id -> kind -> body
+    member_people: dict[tuple[int, int], list] = field(default_factory=dict)  # (collab id, muni id) -> people
+    staff: dict[int, list] = field(default_factory=dict)  # collaboration id -> staff people
+    users: dict[str, Any] = field(default_factory=dict)  # named users for the benchmark (operator, admin, member)
+    ids: dict[str, int] = field(default_factory=dict)  # named objects for target URLs ("{collaboration}")
+    extra: dict[str, Any] = field(default_factory=dict)  # free space for later phases
+
+
+Phase = Callable[[Context, float, random.Random, Callable[..., Any]], Any]
+
+
+def bulk(model, objects: list, *, refetch_by: str | None = None) -> list:
+    """bulk_create in batches; returns the objects with primary keys (SQLite and MariaDB ≥ 10.5 return them;
+    otherwise `refetch_by`, a unique field, finds them)."""
+    created = model.objects.bulk_create(objects, batch_size=BATCH)
+    if created and created[0].pk is None:
+        if refetch_by is None:
+            raise RuntimeError(f"{model.__name__}: the database returned no primary keys; pass refetch_by")
+        by_key = model.objects.in_bulk([getattr(o, refetch_by) for o in created], field_name=refetch_by)
+        created = [by_key[getattr(o, refetch_by)] for o in created]
+    return created
+
+
+def scaled(count: float, scale: float, minimum: int = 1) -> int:
+    return max(minimum, int(round(count * scale)))
+
+
+# ------------------------------------------------------------------------------------------------ phases
+
+
+def phase_municipalities(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    from ikt_portfolio.members.models import COUNTY_NUMBERS, Municipality, validate_municipality_number
+
+    rows = []
+    for county_number, county_name, count in COUNTIES:
+        assert county_number in COUNTY_NUMBERS, county_number
+        suffixes = [1] if county_number == "03" else sorted(rng.sample(range(1, 100), count))
+        for suffix in suffixes:
+            number = f"{county_number}{suffix:02d}"
+            validate_municipality_number(number)
+            rows.append(Municipality(number=number, name=f"Syntetisk {number}", county=county_name))
+    assert len(rows) == MUNICIPALITY_COUNT, len(rows)
+    ctx.municipalities = bulk(Municipality, rows, refetch_by="number")
+    progress(f"  {len(ctx.municipalities)} municipalities")
+
+
+def _population_of(number: str, rng: random.Random) -> int:
+    """Skewed like Norway: median about 5 000, a long tail of towns and cities, and the capital."""
+    if number == "0301":
+        return 717_000
+    return int(min(320_000, max(200, rng.lognormvariate(math.log(5000), 1.15))))
+
+
+def phase_population(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    from ikt_portfolio.members.models import PopulationFigure
+
+    last_year = ctx.today.year
+    rows = []
+    for municipality in ctx.municipalities:
+        population = _population_of(municipality.number, rng)
+        ctx.population[municipality.pk] = population
+        for year in range(last_year, last_year - POPULATION_YEARS, -1):
+            rows.append(
+                PopulationFigure(
+                    municipality=municipality, year=year, population=population, source="Syntetisk (SSB 07459)"
+                )
+            )
+            population = max(100, int(population / (1 + rng.uniform(-0.01, 0.015))))
+    bulk(PopulationFigure, rows)
+    sizes = sorted(ctx.population.values())
+    small = sum(1 for p in sizes if p <= 5000)
+    large = sum(1 for p in sizes if p > 20000)
+    progress(
+        f"  {len(rows)} population figures; {small} small (≤5 000), {len(sizes) - small - large} medium, "
+        f"{large} large (>20 000), median {sizes[len(sizes) // 2]}"
+    )
+
+
+def _member_counts(rng: random.Random) -> list[int]:
+    """40 sizes in [2, 15] that add up to the 357 municipalities; the first is the largest possible."""
+    sizes = [MAX_MEMBERS] + [rng.randint(MIN_MEMBERS, MAX_MEMBERS) for _ in range(COLLABORATION_COUNT - 1)]
+    while (total := sum(sizes)) != MUNICIPALITY_COUNT:
+        i = rng.randrange(1, len(sizes))
+        if total < MUNICIPALITY_COUNT and sizes[i] < MAX_MEMBERS:
+            sizes[i] += 1
+        elif total > MUNICIPALITY_COUNT and sizes[i] > MIN_MEMBERS:
+            sizes[i] -= 1
+    return sizes
+
+
+def phase_collaborations(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """40 collaborations of neighbouring municipalities (by number), a few members in a second one."""
+    from ikt_portfolio.members.models import Collaboration, GovernanceModel
+
+    sizes = _member_counts(rng)
+    by_number = sorted(ctx.municipalities, key=lambda m: m.number)
+    groups, start = [], 0
+    for size in sizes:
+        groups.append(by_number[start : start + size])
+        start += size
+    doubles, attempts = 0, 0
+    while doubles < DOUBLE_MEMBERSHIPS and attempts < 1000:
+        attempts += 1
+        i = rng.randrange(len(groups))
+        neighbour = groups[(i + 1) % len(groups)]
+        candidates = [m for m in neighbour if m not in groups[i]]
+        if len(groups[i]) < MAX_MEMBERS and candidates:
+            groups[i].append(rng.choice(candidates))
+            doubles += 1
+    rows = []
+    for index, group in enumerate(groups, start=1):
+        first, last = group[0].county, group[-1].county
+        region = first if first == last else f"{first}/{last}"
+        small_max = rng.choice([3000, 5000, 5000, 8000])
+        rows.append(
+            Collaboration(
+                name=f"Syntetisk IKT-samarbeid {index:02d} ({region})",
+                short_name=f"SYN-{index:02d}",
+                governance_model=GovernanceModel.KS if index % 3 == 0 else GovernanceModel.RECOMMENDED,
+                small_max_population=small_max,
+                medium_max_population=small_max * 4,
+                note="Syntetiske data for ytelsestest.",
+            )
+        )
+    ctx.collaborations = bulk(Collaboration, rows, refetch_by="short_name")
+    ctx.members = {c.pk: group for c, group in zip(ctx.collaborations, groups)}
+    progress(
+        f"  {len(rows)} collaborations of {min(map(len, groups))}–{max(map(len, groups))} members; "
+        f"{doubles} municipalities in two"
+    )
+
+
+def phase_memberships(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    from ikt_portfolio.members.models import Membership
+
+    seen: set[int] = set()
+    rows = []
+    for collaboration in ctx.collaborations:
+        for municipality in ctx.members[collaboration.pk]:
+            second = municipality.pk in seen
+            seen.add(municipality.pk)
+            rows.append(
+                Membership(
+                    collaboration=collaboration,
+                    municipality=municipality,
+                    role=Membership.Role.PARTICIPANT if second else Membership.Role.OWNER,
+                    valid_from=datetime.date(2018 if second else rng.choice([2004, 2008, 2012, 2016]), 1, 1),
+                )
+            )
+    ctx.memberships = bulk(Membership, rows)
+    assert len(seen) == MUNICIPALITY_COUNT, "every municipality belongs to a collaboration"
+    progress(f"  {len(rows)} memberships")
+
+
+def phase_legal_forms(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    from ikt_portfolio.members.models import Collaboration, LegalFormPeriod
+
+    rows, hosted = [], []
+    for collaboration in ctx.collaborations:
+        history = rng.choice(LEGAL_FORM_HISTORIES)
+        year = rng.randint(2003, 2012)
+        for position, legal_form in enumerate(history):
+            current = position == len(history) - 1
+            if current:
+                end_year = None
+            elif legal_form in ("section27", "samkommune"):
+                end_year = 2019  # the 1992 act's forms ended when the 2018 act came into force
+            else:
+                end_year = min(2019, year + rng.randint(3, 8))
+            rows.append(
+                LegalFormPeriod(
+                    collaboration=collaboration,
+                    legal_form=legal_form,
+                    valid_from=datetime.date(year, 1, 1),
+                    valid_to=datetime.date(end_year, 12, 31) if end_year else None,
+                    decision_reference=f"Syntetisk sak {year}/{rng.randint(100, 9999)}",
+                )
+            )
+            if end_year:
+                year = end_year + 1
+        if history[-1] == "vertskommune":
+            collaboration.host_municipality = max(ctx.members[collaboration.pk], key=lambda m: ctx.population[m.pk])
+            hosted.append(collaboration)
+    bulk(LegalFormPeriod, rows)
+    Collaboration.objects.bulk_update(hosted, ["host_municipality"], batch_size=BATCH)
+    progress(f"  {len(rows)} legal form periods; {len(hosted)} host municipalities")
+
+
+def phase_bodies(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    from ikt_portfolio.members.models import Body, ServiceArea
+
+    areas = []
+    for collaboration in ctx.collaborations:
+        for order, (code, nb, nn, en) in enumerate(SERVICE_AREAS, start=1):
+            areas.append(
+                ServiceArea(collaboration=collaboration, code=code, name=nb, name_nn=nn, name_en=en, order=order)
+            )
+    areas = bulk(ServiceArea, areas)
+    for area in areas:
+        ctx.service_areas.setdefault(area.collaboration_id, []).append(area)
+    bodies = []
+    for collaboration in ctx.collaborations:
+        for area in ctx.service_areas[collaboration.pk]:
+            bodies.append(
+                Body(
+                    collaboration=collaboration,
+                    kind=Body.Kind.SECTOR_GROUP,
+                    service_area=area,
+                    name=f"Faggruppe {area.name.lower()}",
+                    name_nn=f"Faggruppe {area.name_nn.lower()}",
+                    name_en=f"Sector group {area.name_en.lower()}",
+                )
+            )
+        for kind, nb, nn, en in GOVERNING_BODIES:
+            bodies.append(Body(collaboration=collaboration, kind=kind, name=nb, name_nn=nn, name_en=en))
+    bodies = bulk(Body, bodies)
+    for body in bodies:
+        if body.kind == Body.Kind.SECTOR_GROUP:
+            ctx.sector_groups.setdefault(body.collaboration_id, []).append(body)
+        else:
+            ctx.governing_bodies.setdefault(body.collaboration_id, {})[body.kind] = body
+    progress(f"  {len(areas)} service areas, {len(bodies)} bodies")
+
+
+def phase_people(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """Users and people: about 8 per member and collaboration, plus the collaboration's staff."""
+    from django.contrib.auth import get_user_model
+
+    from ikt_portfolio.members.models import Person
+
+    User = get_user_model()
+    per_member = scaled(PEOPLE_PER_MEMBER, scale)
+    per_staff = scaled(STAFF_PER_COLLABORATION, scale, minimum=2)
+    plan = []  # (username, job title, municipality, staff_of, key)
+    for collaboration in ctx.collaborations:
+        for municipality in ctx.members[collaboration.pk]:
+            for i in range(per_member):
+                title = MEMBER_TITLES[i] if i < len(MEMBER_TITLES) else "Saksbehandler"
+                username = f"syn-{collaboration.short_name[4:]}-{municipality.number}-{i:03d}"
+                plan.append((username, title, municipality, None, (collaboration.pk, municipality.pk)))
+        for i in range(per_staff):
+            username = f"syn-{collaboration.short_name[4:]}-stab-{i:03d}"
+            plan.append((username, STAFF_TITLES[min(i, len(STAFF_TITLES) - 1)], None, collaboration, collaboration.pk))
+    users = [
+        User(
+            username=username,
+            first_name=rng.choice(FIRST_NAMES),
+            last_name=rng.choice(LAST_NAMES),
+            email=f"{username}@syntetisk.invalid",
+            password="!synthetic-no-login",  # unusable: the benchmark signs in with force_login
+            is_staff=True,  # the Desk (Django admin) requires is_staff
+        )
+        for username, *_ in plan
+    ]
+    users = bulk(User, users, refetch_by="username")
+    languages = [Person.Language.BOKMAL] * 8 + [Person.Language.NYNORSK] * 2 + [Person.Language.ENGLISH]
+    people = bulk(
+        Person,
+        [
+            Person(user=user, municipality=municipality, staff_of=staff_of, job_title=title, language=rng.choice(languages))
+            for user, (_, title, municipality, staff_of, _) in zip(users, plan)
+        ],
+    )
+    for person, (*_, key) in zip(people, plan):
+        target = ctx.staff if isinstance(key, int) else ctx.member_people
+        target.setdefault(key, []).append(person)
+    progress(f"  {len(users)} users and people ({per_member} per member and collaboration, {per_staff} staff each)")
+
+
+def _seats(ctx: Context, collaboration_id: int) -> list:
+    """The seats each member fills, in order: board, owners' meeting, council, then the sector groups."""
+    governing = ctx.governing_bodies[collaboration_id]
+    return [governing["board"], governing["owners_meeting"], governing["portfolio_council"]] + ctx.sector_groups[
+        collaboration_id
+    ]
+
+
+def phase_body_memberships(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    from ikt_portfolio.members.models import BodyMembership
+
+    Role = BodyMembership.Role
+    rows = []
+    since = datetime.date(ctx.today.year - 2, 1, 1)
+    for collaboration in ctx.collaborations:
+        seats = _seats(ctx, collaboration.pk)
+        members = sorted(ctx.members[collaboration.pk], key=lambda m: -ctx.population[m.pk])
+        for rank, municipality in enumerate(members):
+            people = ctx.member_people[(collaboration.pk, municipality.pk)]
+            for s, body in enumerate(seats):
+                role = Role.CHAIR if rank == 0 and s < 2 else Role.MEMBER
+                rows.append(
+                    BodyMembership(
+                        body=body, person=people[s % len(people)], role=role, represents=municipality, valid_from=since
+                    )
+                )
+            # More people than seats (scale > 1): every second extra person is a deputy in a sector group.
+            for i in range(len(seats), len(people), 2):
+                body = ctx.sector_groups[collaboration.pk][(i - len(seats)) // 2 % len(SERVICE_AREAS)]
+                rows.append(
+                    BodyMembership(body=body, person=people[i], role=Role.DEPUTY, represents=municipality, valid_from=since)
+                )
+        staff = ctx.staff[collaboration.pk]
+        administrator, leads = staff[0], staff[1:]
+        for kind in ("portfolio_council", "board"):
+            body = ctx.governing_bodies[collaboration.pk][kind]
+            rows.append(BodyMembership(body=body, person=administrator, role=Role.SECRETARY, valid_from=since))
+        for g, group in enumerate(ctx.sector_groups[collaboration.pk]):
+            rows.append(BodyMembership(body=group, person=leads[g % len(leads)], role=Role.LEAD, valid_from=since))
+    bulk(BodyMembership, rows)
+    progress(f"  {len(rows)} body memberships")
+
+
+def phase_role_assignments(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """One collaboration administrator per collaboration; an owner representative and a benefit owner per member."""
+    from ikt_portfolio.members.capacities import Capacity
+    from ikt_portfolio.members.models import RoleAssignment
+
+    rows = []
+    since = datetime.date(ctx.today.year - 2, 1, 1)
+    for collaboration in ctx.collaborations:
+        rows.append(
+            RoleAssignment(
+                person=ctx.staff[collaboration.pk][0],
+                collaboration=collaboration,
+                capacity=Capacity.COLLABORATION_ADMIN,
+                valid_from=since,
+            )
+        )
+        for municipality in ctx.members[collaboration.pk]:
+            people = ctx.member_people[(collaboration.pk, municipality.pk)]
+            for index, capacity in ((1, Capacity.OWNER_REPRESENTATIVE), (2, Capacity.BENEFIT_OWNER)):
+                rows.append(
+                    RoleAssignment(
+                        person=people[min(index, len(people) - 1)],
+                        collaboration=collaboration,
+                        capacity=capacity,
+                        municipality=municipality,
+                        valid_from=since,
+                    )
+                )
+    bulk(RoleAssignment, rows)
+    progress(f"  {len(rows)} role assignments")
+
+
+def phase_benchmark_users(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """Name the users and objects the benchmark requests as: in the largest collaboration (worst case)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    operator = User(
+        username="bench-operator",
+        first_name="Drift",
+        last_name="Operatør",
+        email="bench-operator@syntetisk.invalid",
+        password="!synthetic-no-login",
+        is_staff=True,
+        is_superuser=True,
+    )
+    operator.save()
+    collaboration = max(ctx.collaborations, key=lambda c: (len(ctx.members[c.pk]), -c.pk))
+    municipality = max(ctx.members[collaboration.pk], key=lambda m: ctx.population[m.pk])
+    people = ctx.member_people[(collaboration.pk, municipality.pk)]
+    # A plain member: a sector representative holding no role assignment (people 3.. at scale 1).
+    member = people[min(4, len(people) - 1)]
+    administrator = ctx.staff[collaboration.pk][0]
+    ctx.users.update(operator=operator, admin=administrator.user, member=member.user)
+    ctx.ids.update(
+        collaboration=collaboration.pk,
+        municipality=municipality.pk,
+        person=member.pk,
+        body=ctx.governing_bodies[collaboration.pk]["board"].pk,
+    )
+    progress(
+        f"  operator {operator.username}; collaboration {collaboration.short_name} "
+        f"({len(ctx.members[collaboration.pk])} members): admin {administrator.user.username}, "
+        f"member {member.user.username}"
+    )
+
+
+PHASES: list[Phase] = [
+    phase_municipalities,
+    phase_population,
+    phase_collaborations,
+    phase_memberships,
+    phase_legal_forms,
+    phase_bodies,
+    phase_people,
+    phase_body_memberships,
+    phase_role_assignments,
+    phase_benchmark_users,
+]
+
+
+def generate(
+    scale: float = 1.0, seed: int = 42, progress: Callable[..., Any] = print, phases: list[Phase] | None = None
+) -> Context:
+    """Fill an empty, migrated database with synthetic data; returns the context the phases built."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    rng = random.Random(seed)
+    ctx = Context(scale=scale, seed=seed, today=timezone.localdate())
+    started = time.perf_counter()
+    for phase in PHASES if phases is None else phases:
+        name = phase.__name__.removeprefix("phase_").replace("_", " ")
+        progress(f"[generate] {name} ...")
+        phase_started = time.perf_counter()
+        with transaction.atomic():
+            phase(ctx, scale, rng, progress)
+        progress(f"[generate] {name}: {time.perf_counter() - phase_started:.2f} s")
+    progress(f"[generate] done in {time.perf_counter() - started:.1f} s")
+    return ctx
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per model of the installed ikt_* apps and auth users, for the results table."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    counts = {"auth.User": get_user_model().objects.count()}
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.app_label.startswith("ikt_") and not meta.proxy and not meta.model_name.startswith("historical"):
+            counts[f"{meta.app_label}.{model.__name__}"] = model._base_manager.count()
+    return counts
