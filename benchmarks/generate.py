@@ -273,7 +273,7 @@ def phase_legal_forms(ctx: Context, scale: float, rng: random.Random, progress) 
     rows, hosted = [], []
     for collaboration in ctx.collaborations:
         history = rng.choice(LEGAL_FORM_HISTORIES)
-        year = rng.randint(2003, 2012)
+        year = rng.randint(2003, 2010)
         for position, legal_form in enumerate(history):
             current = position == len(history) - 1
             if current:
@@ -281,7 +281,7 @@ def phase_legal_forms(ctx: Context, scale: float, rng: random.Random, progress) 
             elif legal_form in ("section27", "samkommune"):
                 end_year = 2019  # the 1992 act's forms ended when the 2018 act came into force
             else:
-                end_year = min(2019, year + rng.randint(3, 8))
+                end_year = year + rng.randint(2, 5)
             rows.append(
                 LegalFormPeriod(
                     collaboration=collaboration,

@@ -15,3 +15,26 @@ def set_language(request):
             person.language = language
             person.save(update_fields=["language"])
     return response
+
+
+def health(request):
+    """For load balancers and operators: is the database reachable, is Redis reachable?"""
+    from django.db import connection
+    from django.http import JsonResponse
+
+    status = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        status["database"] = "ok"
+    except Exception as error:  # the answer is the point: report any failure
+        status["database"] = f"error: {error.__class__.__name__}"
+    try:
+        import django_rq
+
+        django_rq.get_connection("default").ping()
+        status["redis"] = "ok"
+    except Exception as error:
+        status["redis"] = f"error: {error.__class__.__name__}"
+    healthy = all(value == "ok" for value in status.values())
+    return JsonResponse(status, status=200 if healthy else 503)

@@ -1,0 +1,490 @@
+"""Time the main pages and API lists on SQLite and MariaDB; write benchmarks/RESULTS.md.
+
+    python -m benchmarks.run [--scale 1.0] [--repeat 20] [--databases sqlite,mariadb]
+
+The runner starts one worker subprocess per database (`--worker`), so each gets fresh Django settings
+with `IKT_DATABASE_URL` pointing at a throwaway database: a temporary SQLite file, or the database
+`ikt_bench` on the MariaDB server of `scripts/test-services.sh start` (its URL comes from
+`IKT_TEST_MARIADB_URL` or `.run/services.env`). The worker migrates, generates the synthetic data, and
+requests every target of `benchmarks.targets.TARGETS` as each of its users; the runner then drops the
+database and writes the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+SERVICES_ENV = ROOT / ".run" / "services.env"
+BENCH_DATABASE = "ikt_bench"
+SLOW_P95_MS = 500
+REPEATED_QUERY_LIMIT = 5  # the same statement (literals aside) this often in one request: likely N+1
+CAPACITY_BACKEND = "ikt_portfolio.members.backends.CapacityPermissionBackend"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# ------------------------------------------------------------------------------------------------ worker
+
+
+def normalise_sql(sql: str) -> str:
+    sql = re.sub(r"'(?:[^']|'')*'", "?", sql)
+    sql = re.sub(r"\b\d+(?:\.\d+)?\b", "?", sql)
+    sql = re.sub(r"\(\s*\?(?:\s*,\s*\?)*\s*\)", "(?…)", sql)
+    return re.sub(r"\s+", " ", sql).strip()
+
+
+def repeated_statements(captured: list[dict]) -> list[tuple[int, str]]:
+    counts = Counter(normalise_sql(query["sql"]) for query in captured)
+    return [(n, sql) for sql, n in counts.most_common() if n >= REPEATED_QUERY_LIMIT]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def request(client, path: str, api: bool):
+    """GET `path`; returns (status, error text or None, bytes)."""
+    headers = {"HTTP_ACCEPT": "application/json"} if api else {}
+    try:
+        response = client.get(path, **headers)
+    except Exception as error:  # the view raised: Client re-raises by default
+        return 0, f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=-3)}", 0
+    content = b"" if response.streaming else response.content
+    error = None
+    if response.status_code != 200:
+        location = response.headers.get("Location", "")
+        error = f"HTTP {response.status_code} {location}".strip()
+    return response.status_code, error, len(content)
+
+
+def measure(ctx, targets, repeat: int, warmup: int) -> list[dict]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    clients = {}
+    for key in sorted({user for target in targets for user in target.users}):
+        client = Client()
+        client.force_login(ctx.users[key], backend=CAPACITY_BACKEND)  # force_login bypasses django-axes
+        clients[key] = client
+    results = []
+    for target in targets:
+        path = target.url(ctx.ids)
+        for user_key in target.users:
+            client = clients[user_key]
+            row = {"target": target.name, "path": path, "user": user_key, "username": ctx.users[user_key].username}
+            # Warm-ups: the last one counts the queries (timed runs go without the capture overhead).
+            for _ in range(max(1, warmup)):
+                with CaptureQueriesContext(connection) as captured:
+                    status, error, size = request(client, path, target.api)
+            row.update(
+                queries=len(captured.captured_queries),
+                repeated=[{"count": n, "sql": sql[:300]} for n, sql in repeated_statements(captured.captured_queries)],
+                bytes=size,
+            )
+            timings, statuses, errors = [], Counter(), []
+            if error is None:
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    status, error, _size = request(client, path, target.api)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    statuses[status] += 1
+                    if error:
+                        errors.append(error)
+            else:
+                statuses[status] += 1
+                errors.append(error)
+            row.update(
+                status=statuses.most_common(1)[0][0],
+                ok=not errors,
+                error=errors[0] if errors else None,
+                p50_ms=round(statistics.median(timings), 1) if timings else None,
+                p95_ms=round(percentile(timings, 0.95), 1) if timings else None,
+                mean_ms=round(statistics.fmean(timings), 1) if timings else None,
+                samples=len(timings),
+            )
+            flag = ""
+            if errors:
+                flag = f"  !!! FAILED: {errors[0].splitlines()[0]}"
+            elif row["repeated"]:
+                flag = f"  !! {row['repeated'][0]['count']}× the same query"
+            p50 = f"{row['p50_ms']:8.1f}" if timings else "       –"
+            p95 = f"{row['p95_ms']:8.1f}" if timings else "       –"
+            log(f"  {target.name:<36} {user_key:<8} p50 {p50} ms  p95 {p95} ms  {row['queries']:4d} q{flag}")
+            if errors:
+                print(f"\n!!! {target.name} as {user_key} ({path}) did not answer 200:\n{errors[0]}\n", file=sys.stderr)
+            results.append(row)
+    return results
+
+
+def database_version() -> str:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT VERSION()")
+        (version,) = cursor.fetchone()
+    name = "MariaDB" if "mariadb" in version.lower() else connection.display_name
+    return f"{name} {version}"
+
+
+def worker(args) -> int:
+    os.environ["IKT_DATABASE_URL"] = args.database_url
+    os.environ["IKT_ALLOWED_HOSTS"] = "testserver"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "ikt_site.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from . import generate as generator
+    from .targets import TARGETS
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    migrate_seconds = time.perf_counter() - started
+    version = database_version()
+    log(f"[worker] {version}: migrated in {migrate_seconds:.1f} s")
+    started = time.perf_counter()
+    ctx = generator.generate(scale=args.scale, seed=args.seed, progress=log)
+    generate_seconds = time.perf_counter() - started
+    counts = generator.row_counts()
+    log(f"[worker] timing {len(TARGETS)} targets, {args.warmup} warm-ups + {args.repeat} runs each")
+    results = measure(ctx, TARGETS, args.repeat, args.warmup)
+    Path(args.result_file).write_text(
+        json.dumps(
+            {
+                "database": version,
+                "migrate_seconds": round(migrate_seconds, 1),
+                "generate_seconds": round(generate_seconds, 1),
+                "counts": counts,
+                "ids": ctx.ids,
+                "results": results,
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
+    return 0 if all(row["ok"] for row in results) else 1
+
+
+# ------------------------------------------------------------------------------------------------ runner
+
+
+def mariadb_url() -> str | None:
+    url = os.environ.get("IKT_TEST_MARIADB_URL")
+    if not url and SERVICES_ENV.exists():
+        for line in SERVICES_ENV.read_text().splitlines():
+            if line.startswith("IKT_TEST_MARIADB_URL="):
+                url = line.split("=", 1)[1].strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+
+
+def mariadb_admin(url: str, *statements: str) -> None:
+    import MySQLdb
+
+    parts = urlsplit(url)
+    connection = MySQLdb.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "",
+        password=parts.password or "",
+        connect_timeout=10,
+    )
+    try:
+        cursor = connection.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+    finally:
+        connection.close()
+
+
+class Database:
+    """A throwaway database: created before the worker runs, removed after."""
+
+    def __init__(self, name: str, keep: bool):
+        self.name, self.keep, self.url, self.path = name, keep, None, None
+
+    def __enter__(self) -> str:
+        if self.name == "sqlite":
+            fd, path = tempfile.mkstemp(prefix="ikt_bench_", suffix=".sqlite3", dir="/tmp")
+            os.close(fd)
+            self.path = Path(path)
+            self.url = f"sqlite:///{self.path}"
+        elif self.name == "mariadb":
+            self.url = mariadb_url()
+            if self.url is None:
+                raise RuntimeError(
+                    "no MariaDB URL: run `scripts/test-services.sh start` (writes .run/services.env) "
+                    "or set IKT_TEST_MARIADB_URL"
+                )
+            mariadb_admin(
+                self.url,
+                f"DROP DATABASE IF EXISTS `{BENCH_DATABASE}`",
+                f"CREATE DATABASE `{BENCH_DATABASE}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+            )
+        else:
+            raise RuntimeError(f"unknown database {self.name!r} (sqlite or mariadb)")
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        if self.keep:
+            log(f"[run] kept the {self.name} database: {self.url}")
+            return
+        if self.path is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        elif self.url is not None:
+            try:
+                mariadb_admin(self.url, f"DROP DATABASE IF EXISTS `{BENCH_DATABASE}`")
+            except Exception as error:  # the server may have been stopped under us
+                log(f"[run] could not drop {BENCH_DATABASE}: {error}")
+
+
+def run_database(name: str, args) -> dict:
+    log(f"\n=== {name} ===")
+    with Database(name, args.keep) as url, tempfile.NamedTemporaryFile(suffix=".json") as result_file:
+        command = [
+            sys.executable, "-m", "benchmarks.run", "--worker", "--database-url", url,
+            "--scale", str(args.scale), "--repeat", str(args.repeat), "--warmup", str(args.warmup),
+            "--seed", str(args.seed), "--result-file", result_file.name,
+        ]  # fmt: skip
+        env = {**os.environ, "IKT_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ikt_site.settings"}
+        started = time.perf_counter()
+        completed = subprocess.run(command, cwd=ROOT, env=env)
+        data = json.loads(Path(result_file.name).read_text() or "{}")
+    data.update(name=name, returncode=completed.returncode, seconds=round(time.perf_counter() - started, 1))
+    if completed.returncode and not data.get("results"):
+        data["error"] = f"the worker exited with status {completed.returncode} before measuring"
+    return data
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    try:
+        nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        nproc = str(os.cpu_count())
+    import django
+
+    return {
+        "nproc": nproc,
+        "cpu": cpu,
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "django": django.get_version(),
+    }
+
+
+def _ms(value) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def reading(runs: list[dict], args) -> str:
+    """One paragraph on what the numbers say, computed from them."""
+    measured = [run for run in runs if run.get("results")]
+    if not measured:
+        return "No database produced results; see the errors above."
+    sentences = []
+    for run in measured:
+        rows = [row for row in run["results"] if row["p50_ms"] is not None]
+        if not rows:
+            continue
+        slowest = max(rows, key=lambda row: row["p95_ms"])
+        most_queries = max(rows, key=lambda row: row["queries"])
+        median_p50 = statistics.median(row["p50_ms"] for row in rows)
+        sentences.append(
+            f"On {run['database']} the median page answers in {median_p50:.0f} ms (p50); the slowest is "
+            f"{slowest['target']} as {slowest['user']} at {slowest['p95_ms']:.0f} ms p95, and the most queries "
+            f"are {most_queries['queries']} ({most_queries['target']} as {most_queries['user']})."
+        )
+    if len(measured) == 2:
+        a, b = measured
+        pairs = {(r["target"], r["user"]): r for r in a["results"] if r["p50_ms"] is not None}
+        common = [(pairs[(r["target"], r["user"])], r) for r in b["results"] if (r["target"], r["user"]) in pairs]
+        common = [(x, y) for x, y in common if y["p50_ms"] is not None]
+        if common:
+            ratio = sum(y["p50_ms"] for _, y in common) / max(0.1, sum(x["p50_ms"] for x, _ in common))
+            same_queries = all(x["queries"] == y["queries"] for x, y in common)
+            sentences.append(
+                f"Summed over all targets, {b['database'].split()[0]} takes {ratio:.2f}× the time of "
+                f"{a['database'].split()[0]}"
+                + (
+                    " with identical query counts, so the difference is per-query latency (a network round trip "
+                    "per query against an in-process file), not query plans."
+                    if same_queries
+                    else "; query counts differ between the two for some targets (see the tables)."
+                )
+            )
+    slow = sorted(
+        {(row["target"], row["user"]) for run in measured for row in run["results"] if (row["p95_ms"] or 0) > SLOW_P95_MS}
+    )
+    repeated = sorted(
+        {(row["target"], row["user"], row["repeated"][0]["count"]) for run in measured for row in run["results"] if row["repeated"]}
+    )
+    failed = sorted({(row["target"], row["user"]) for run in measured for row in run["results"] if not row["ok"]})
+    sentences.append(
+        f"Pages over {SLOW_P95_MS} ms p95: "
+        + ("none" if not slow else ", ".join(f"{t} ({u})" for t, u in slow))
+        + ". Requests repeating one statement "
+        + f"{REPEATED_QUERY_LIMIT}+ times (likely N+1): "
+        + ("none" if not repeated else ", ".join(f"{t} ({u}, {n}×)" for t, u, n in repeated))
+        + ". Failed requests: "
+        + ("none" if not failed else ", ".join(f"{t} ({u})" for t, u in failed))
+        + "."
+    )
+    return " ".join(sentences)
+
+
+def write_results(runs: list[dict], args, output: Path) -> None:
+    info = machine()
+    lines = [
+        "# Benchmark results",
+        "",
+        "Generated by `python -m benchmarks.run` (see `benchmarks/README.md`); regenerate rather than edit.",
+        "",
+        f"- Date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"- Machine: {info['nproc']} CPUs (nproc), {info['cpu']}, {info['memory']} memory; {info['os']}",
+        f"- Software: Python {info['python']}, Django {info['django']}",
+        f"- Run: scale {args.scale}, seed {args.seed}, {args.warmup} warm-ups + {args.repeat} timed requests per "
+        "row, one process, Django test `Client` (real routing, middleware, views, templates; no network to the "
+        "web server). `DEBUG=False`.",
+        "- Users: *operator* = superuser; *admin* = collaboration administrator of the largest collaboration; "
+        "*member* = a sector representative of its largest member (scoped lists).",
+        "- Queries: SQL statements in one request (django.test.utils.CaptureQueriesContext, last warm-up); "
+        f"notes flag any statement repeated {REPEATED_QUERY_LIMIT}+ times in one request (N+1) and p95 over "
+        f"{SLOW_P95_MS} ms.",
+        "",
+    ]
+    counted = next((run for run in runs if run.get("counts")), None)
+    if counted:
+        lines += ["## Data volumes", "", "| table | rows |", "|---|---:|"]
+        lines += [f"| {name} | {count:,} |".replace(",", " ") for name, count in counted["counts"].items()]
+        others = [run for run in runs if run.get("counts") and run["counts"] != counted["counts"]]
+        lines += [""] + [f"(Counts differ on {run['database']}: {run['counts']})" for run in others]
+        lines += ["" if not others else ""]
+    for run in runs:
+        title = run.get("database") or run["name"]
+        lines += [f"## {title}", ""]
+        if run.get("error") or not run.get("results"):
+            lines += [f"**FAILED:** {run.get('error', 'no results')}", ""]
+            continue
+        lines += [
+            f"Migrate {run['migrate_seconds']} s, generate {run['generate_seconds']} s, whole run {run['seconds']} s.",
+            "",
+            "| target | user | p50 ms | p95 ms | queries | notes |",
+            "|---|---|---:|---:|---:|---|",
+        ]
+        for row in run["results"]:
+            notes = []
+            if not row["ok"]:
+                notes.append(f"**FAILED** {row['error'].splitlines()[0]}")
+            if row["repeated"]:
+                notes.append(f"N+1? {row['repeated'][0]['count']}× one statement")
+            if (row["p95_ms"] or 0) > SLOW_P95_MS:
+                notes.append("**slow**")
+            lines.append(
+                f"| {row['target']} | {row['user']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | "
+                f"{row['queries']} | {'; '.join(notes)} |"
+            )
+        lines.append("")
+    repeated = [(run, row) for run in runs for row in run.get("results", []) if row["repeated"]]
+    if repeated:
+        lines += ["## Repeated statements", ""]
+        for run, row in repeated:
+            for item in row["repeated"][:3]:
+                lines.append(
+                    f"- {run['database'].split()[0]}, {row['target']} as {row['user']}: {item['count']}× "
+                    f"`{item['sql'][:220]}`"
+                )
+        lines.append("")
+    lines += ["## Reading", "", reading(runs, args), ""]
+    output.write_text("\n".join(lines))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies the counts of people and later objects")
+    parser.add_argument("--repeat", type=int, default=20, help="timed requests per target and user")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed requests first (the last counts queries)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--databases", default="sqlite,mariadb", help="comma-separated: sqlite, mariadb")
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--json", type=Path, default=HERE / "out" / "results.json", help="raw results")
+    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards (prints their URLs)")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--result-file", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    if args.worker:
+        return worker(args)
+
+    runs = []
+    for name in [part.strip() for part in args.databases.split(",") if part.strip()]:
+        try:
+            runs.append(run_database(name, args))
+        except Exception as error:
+            print(f"\n!!! {name}: {error}\n", file=sys.stderr)
+            runs.append({"name": name, "error": str(error)})
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(runs, indent=1, ensure_ascii=False))
+    write_results(runs, args, args.output)
+    log(f"\n[run] wrote {args.output} (raw: {args.json})")
+    failures = [
+        f"{run['name']}: {row['target']} as {row['user']}: {row['error'].splitlines()[0]}"
+        for run in runs
+        for row in run.get("results", [])
+        if not row["ok"]
+    ] + [f"{run['name']}: {run['error']}" for run in runs if run.get("error")]
+    if failures:
+        print("\n!!! FAILURES:\n  " + "\n  ".join(failures), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

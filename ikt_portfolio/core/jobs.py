@@ -1,0 +1,16 @@
+"""Background jobs run by the RQ worker (`manage.py rqworker default`) on Redis.
+
+Jobs are enqueued after the surrounding transaction commits (django-rq's default), so a rolled-back
+change never sends anything.
+"""
+
+import django_rq
+
+
+def enqueue(func, *args, queue: str = "default", **kwargs):
+    return django_rq.get_queue(queue).enqueue(func, *args, **kwargs)
+
+
+def echo(value):
+    """A trivial job: lets operators and tests check that the worker and Redis are alive."""
+    return value
