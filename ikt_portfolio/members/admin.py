@@ -7,7 +7,7 @@ from unfold.decorators import action, display
 from ikt_portfolio.core.admin import ScopedModelAdmin, ScopedTabularInline
 
 from . import selectors, services
-from .forms import PopulationImportForm
+from .forms import PersonCreationForm, PopulationImportForm
 from .models import (
     Body,
     BodyMembership,
@@ -69,7 +69,6 @@ class PopulationFigureAdmin(ScopedModelAdmin):
     list_select_related = ["municipality"]
     list_filter = ["year"]
     search_fields = ["municipality__number", "municipality__name"]
-    autocomplete_fields = ["municipality"]
 
     actions_list = ["import_population"]
 
@@ -172,8 +171,20 @@ class PersonAdmin(ScopedModelAdmin):
     list_select_related = ["user", "municipality", "staff_of"]
     list_filter = ["staff_of", "language"]
     search_fields = ["user__first_name", "user__last_name", "user__username", "user__email", "job_title"]
-    autocomplete_fields = ["user", "municipality"]
+    autocomplete_fields = ["user"]
     inlines = [RoleAssignmentInline]
+    add_form = PersonCreationForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return list(self.add_form.Meta.fields) if obj is None else ["user", *self.add_form.Meta.fields[4:]]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None and not request.user.is_superuser else []
 
 
 @admin.register(RoleAssignment)

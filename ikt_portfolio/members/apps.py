@@ -10,6 +10,7 @@ class MembersConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from . import desk  # noqa: F401  (registers the Desk dashboard cards)
         from .signals import create_capacity_groups
 
         post_migrate.connect(create_capacity_groups, sender=self)

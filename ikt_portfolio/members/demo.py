@@ -197,7 +197,8 @@ def _load_collaboration(data: dict, municipalities: dict[str, Municipality], out
         f"{p.get_legal_form_display()} fra {p.valid_from:%Y}" for p in collaboration.legal_forms.order_by("valid_from")
     )
     out.write(f"  Samarbeidet {collaboration.name} ({collaboration.get_governance_model_display()}); {forms}\n")
-    out.write(f"  {len(municipalities)} medlemskap fra {membership['valid_from']:%Y} (medlemskapet slik det var i 2015)\n")
+    since = membership["valid_from"]
+    out.write(f"  {len(municipalities)} medlemskap fra {since:%Y} (medlemskapet slik det var i 2015)\n")
     return collaboration
 
 

@@ -26,6 +26,7 @@ class CollaborationScoped:
     """Rows that belong to exactly one collaboration through `scope_path`."""
 
     scope_path = "collaboration"
+    scope_fields: tuple[str, ...] = ("collaboration",)  # the fields that place a row in a collaboration
 
     def scope_collaboration_ids(self) -> set[int]:
         value = self
@@ -99,6 +100,8 @@ class SizeSegment(models.TextChoices):
 
 
 class MunicipalityScoped:
+    scope_fields: tuple[str, ...] = ("municipality",)
+
     def scope_collaboration_ids(self) -> set[int]:
         municipality_id = self.pk if isinstance(self, Municipality) else self.municipality_id
         if not municipality_id:
@@ -128,6 +131,7 @@ class Municipality(MunicipalityScoped, models.Model):
 
     objects = MunicipalityQuerySet.as_manager()
     municipality_path = "pk"
+    scope_fields = ()
 
     class Meta:
         verbose_name = _("municipality")
@@ -170,6 +174,7 @@ class PopulationFigure(MunicipalityScoped, models.Model):
 
 class Collaboration(CollaborationScoped, models.Model):
     scope_path = "pk"
+    scope_fields = ()
 
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=60, unique=True)
@@ -385,6 +390,7 @@ class SectorGroup(Body):
 
 class Person(models.Model):
     # People belong to collaborations through their employer; see PersonQuerySet.
+    scope_fields = ("municipality", "staff_of")
     """A user's place in the domain: employed by one municipality, or on the collaboration's own staff."""
 
     class Language(models.TextChoices):
@@ -452,6 +458,7 @@ class Person(models.Model):
 
 class BodyMembership(CollaborationScoped, Dated):
     scope_path = "body__collaboration"
+    scope_fields = ("body",)
 
     class Role(models.TextChoices):
         CHAIR = "chair", _("chair")

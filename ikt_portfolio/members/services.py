@@ -214,3 +214,17 @@ def import_population(
 
 def can_import_population(user) -> bool:
     return is_operator(user) or bool(admin_collaboration_ids(user))
+
+
+# ------------------------------------------------------------------------------------------------- people
+
+
+def create_login(*, username: str, first_name: str, last_name: str, email: str):
+    """A Desk login for a new person. It has no password: the person sets one through "forgot password"."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()(username=username, first_name=first_name, last_name=last_name, email=email, is_staff=True)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user

@@ -143,3 +143,44 @@ def test_dashboard_carries_the_collaborations_name(client, world):
     client.force_login(world.admin_a.user)
     page = client.get(reverse("admin:index")).content.decode()
     assert "Samarbeid A" in page
+
+
+def test_administrator_adds_a_person_with_a_login(client, world):
+    client.force_login(world.admin_a.user)
+    response = client.post(
+        reverse("admin:ikt_members_person_add"),
+        {
+            "username": "ny.person",
+            "first_name": "Nora",
+            "last_name": "Nyansatt",
+            "email": "nora@example.test",
+            "municipality": world.small.pk,
+            "job_title": "Rådgiver",
+            "language": "nn",
+            "role_assignments-TOTAL_FORMS": "0",
+            "role_assignments-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    person = Person.objects.get(user__username="ny.person")
+    assert person.municipality == world.small and not person.user.has_usable_password()
+
+
+def test_administrator_cannot_add_a_person_outside_the_collaboration(client, world):
+    client.force_login(world.admin_a.user)
+    response = client.post(
+        reverse("admin:ikt_members_person_add"),
+        {
+            "username": "utenfor",
+            "first_name": "U",
+            "last_name": "T",
+            "email": "u@example.test",
+            "municipality": world.other.pk,
+            "language": "nb",
+            "role_assignments-TOTAL_FORMS": "0",
+            "role_assignments-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200  # the form comes back with the choice refused
+    assert "municipality" in response.context["adminform"].form.errors
+    assert not Person.objects.filter(user__username="utenfor").exists()
