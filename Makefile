@@ -62,7 +62,7 @@ services-stop:
 # Regenerate the translation catalogs from the source and compile them.
 messages: install
 	cd ikt_portfolio && for app in core members; do \
-	  (cd $$app && ../../$(PY) ../../manage.py makemessages -l nb -l nn -l en --no-obsolete --ignore 'migrations/*'); done
+	  (cd $$app && ../../$(PY) ../../manage.py makemessages -l nb -l nn --no-obsolete --ignore 'migrations/*'); done
 	$(PY) manage.py compilemessages --ignore .venv
 
 check-deploy: install

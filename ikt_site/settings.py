@@ -172,6 +172,8 @@ CONTENT_SECURITY_POLICY = {
 UNFOLD = IKT_UNFOLD
 
 IKT_DEMO_FIXTURES_DIR = BASE_DIR / "fixtures" / "demo"
+# load_demo creates users with a known password and a superuser: refused unless this is true.
+IKT_DEMO_ALLOWED = env.bool("IKT_DEMO_ALLOWED", default=True)
 
 LOGGING = {
     "version": 1,

@@ -337,7 +337,7 @@ class Body(CollaborationScoped, TranslatedName):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
     service_area = models.ForeignKey(
         ServiceArea,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,  # a service area goes only with its collaboration, not alone
         null=True,
         blank=True,
         related_name="sector_groups",

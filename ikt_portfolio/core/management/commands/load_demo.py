@@ -28,6 +28,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fixtures_dir=None, reset=False, **options):
+        if not getattr(settings, "IKT_DEMO_ALLOWED", False):
+            raise CommandError("Demo data is switched off here (IKT_DEMO_ALLOWED): it has known passwords.")
         fixtures_dir = fixtures_dir or getattr(settings, "IKT_DEMO_FIXTURES_DIR", None)
         if not fixtures_dir:
             raise CommandError("Pass --fixtures-dir or set IKT_DEMO_FIXTURES_DIR in the settings.")
