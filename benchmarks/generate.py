@@ -238,7 +238,7 @@ def phase_collaborations(ctx: Context, scale: float, rng: random.Random, progres
             )
         )
     ctx.collaborations = bulk(Collaboration, rows, refetch_by="short_name")
-    ctx.members = {c.pk: group for c, group in zip(ctx.collaborations, groups)}
+    ctx.members = {c.pk: group for c, group in zip(ctx.collaborations, groups, strict=True)}
     progress(
         f"  {len(rows)} collaborations of {min(map(len, groups))}–{max(map(len, groups))} members; "
         f"{doubles} municipalities in two"
@@ -372,11 +372,13 @@ def phase_people(ctx: Context, scale: float, rng: random.Random, progress) -> No
     people = bulk(
         Person,
         [
-            Person(user=user, municipality=municipality, staff_of=staff_of, job_title=title, language=rng.choice(languages))
-            for user, (_, title, municipality, staff_of, _) in zip(users, plan)
+            Person(
+                user=user, municipality=municipality, staff_of=staff_of, job_title=title, language=rng.choice(languages)
+            )
+            for user, (_, title, municipality, staff_of, _) in zip(users, plan, strict=True)
         ],
     )
-    for person, (*_, key) in zip(people, plan):
+    for person, (*_, key) in zip(people, plan, strict=True):
         target = ctx.staff if isinstance(key, int) else ctx.member_people
         target.setdefault(key, []).append(person)
     progress(f"  {len(users)} users and people ({per_member} per member and collaboration, {per_staff} staff each)")
@@ -412,7 +414,9 @@ def phase_body_memberships(ctx: Context, scale: float, rng: random.Random, progr
             for i in range(len(seats), len(people), 2):
                 body = ctx.sector_groups[collaboration.pk][(i - len(seats)) // 2 % len(SERVICE_AREAS)]
                 rows.append(
-                    BodyMembership(body=body, person=people[i], role=Role.DEPUTY, represents=municipality, valid_from=since)
+                    BodyMembership(
+                        body=body, person=people[i], role=Role.DEPUTY, represents=municipality, valid_from=since
+                    )
                 )
         staff = ctx.staff[collaboration.pk]
         administrator, leads = staff[0], staff[1:]

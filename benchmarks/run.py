@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -50,6 +51,15 @@ def normalise_sql(sql: str) -> str:
     sql = re.sub(r"\b\d+(?:\.\d+)?\b", "?", sql)
     sql = re.sub(r"\(\s*\?(?:\s*,\s*\?)*\s*\)", "(?…)", sql)
     return re.sub(r"\s+", " ", sql).strip()
+
+
+def compact_sql(sql: str) -> str:
+    """A normalised statement, short enough for a table: column lists elided, no identifier quotes."""
+    sql = sql.replace('"', "").replace("`", "")
+    match = re.match(r"SELECT (DISTINCT )?(.*?) FROM ", sql)
+    if match and len(match.group(2)) > 40:  # keep short lists such as exists()' "? AS a"
+        sql = f"SELECT {match.group(1) or ''}… FROM {sql[match.end() :]}"
+    return sql
 
 
 def repeated_statements(captured: list[dict]) -> list[tuple[int, str]]:
@@ -100,7 +110,8 @@ def measure(ctx, targets, repeat: int, warmup: int) -> list[dict]:
                     status, error, size = request(client, path, target.api)
             row.update(
                 queries=len(captured.captured_queries),
-                repeated=[{"count": n, "sql": sql[:300]} for n, sql in repeated_statements(captured.captured_queries)],
+                repeated=[{"count": n, "sql": sql[:1000]} for n, sql in repeated_statements(captured.captured_queries)],
+                statements=[query["sql"][:500] for query in captured.captured_queries],
                 bytes=size,
             )
             timings, statuses, errors = [], Counter(), []
@@ -156,6 +167,8 @@ def worker(args) -> int:
     os.environ["IKT_DATABASE_URL"] = args.database_url
     os.environ["IKT_ALLOWED_HOSTS"] = "testserver"
     os.environ["DJANGO_SETTINGS_MODULE"] = "ikt_site.settings"
+    # WhiteNoise warns once that collectstatic has not run; the pages do not need the files.
+    warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
     import django
 
     django.setup()
@@ -352,17 +365,27 @@ def reading(runs: list[dict], args) -> str:
                 f"Summed over all targets, {b['database'].split()[0]} takes {ratio:.2f}× the time of "
                 f"{a['database'].split()[0]}"
                 + (
-                    " with identical query counts, so the difference is per-query latency (a network round trip "
-                    "per query against an in-process file), not query plans."
+                    " with identical query counts: most likely per-statement overhead (a round trip to the "
+                    "server for each query, where SQLite reads an in-process file)."
                     if same_queries
                     else "; query counts differ between the two for some targets (see the tables)."
                 )
             )
     slow = sorted(
-        {(row["target"], row["user"]) for run in measured for row in run["results"] if (row["p95_ms"] or 0) > SLOW_P95_MS}
+        {
+            (row["target"], row["user"])
+            for run in measured
+            for row in run["results"]
+            if (row["p95_ms"] or 0) > SLOW_P95_MS
+        }
     )
     repeated = sorted(
-        {(row["target"], row["user"], row["repeated"][0]["count"]) for run in measured for row in run["results"] if row["repeated"]}
+        {
+            (row["target"], row["user"], row["repeated"][0]["count"])
+            for run in measured
+            for row in run["results"]
+            if row["repeated"]
+        }
     )
     failed = sorted({(row["target"], row["user"]) for run in measured for row in run["results"] if not row["ok"]})
     sentences.append(
@@ -403,8 +426,8 @@ def write_results(runs: list[dict], args, output: Path) -> None:
         lines += ["## Data volumes", "", "| table | rows |", "|---|---:|"]
         lines += [f"| {name} | {count:,} |".replace(",", " ") for name, count in counted["counts"].items()]
         others = [run for run in runs if run.get("counts") and run["counts"] != counted["counts"]]
-        lines += [""] + [f"(Counts differ on {run['database']}: {run['counts']})" for run in others]
-        lines += ["" if not others else ""]
+        lines += [""] + [f"Counts differ on {run['database']}: {run['counts']}" for run in others]
+        lines += [""] if others else []
     for run in runs:
         title = run.get("database") or run["name"]
         lines += [f"## {title}", ""]
@@ -430,15 +453,23 @@ def write_results(runs: list[dict], args, output: Path) -> None:
                 f"{row['queries']} | {'; '.join(notes)} |"
             )
         lines.append("")
-    repeated = [(run, row) for run in runs for row in run.get("results", []) if row["repeated"]]
+    repeated: dict[tuple[str, str, int, str], list[str]] = {}
+    for run in runs:
+        for row in run.get("results", []):
+            for item in row["repeated"]:
+                key = (row["target"], row["user"], item["count"], compact_sql(item["sql"])[:200])
+                repeated.setdefault(key, []).append(run["database"].split()[0])
     if repeated:
-        lines += ["## Repeated statements", ""]
-        for run, row in repeated:
-            for item in row["repeated"][:3]:
-                lines.append(
-                    f"- {run['database'].split()[0]}, {row['target']} as {row['user']}: {item['count']}× "
-                    f"`{item['sql'][:220]}`"
-                )
+        lines += [
+            "## Repeated statements",
+            "",
+            f"Statements run {REPEATED_QUERY_LIMIT}+ times in one request (literals replaced by `?`):",
+            "",
+            "| target | user | times | statement | on |",
+            "|---|---|---:|---|---|",
+        ]
+        for (target, user, count, sql), databases in repeated.items():
+            lines.append(f"| {target} | {user} | {count} | `{sql}` | {', '.join(databases)} |")
         lines.append("")
     lines += ["## Reading", "", reading(runs, args), ""]
     output.write_text("\n".join(lines))

@@ -46,6 +46,7 @@ TARGETS: list[Target] = [
         )
     ),
     Target("Desk collaboration change", "/desk/ikt_members/collaboration/{collaboration}/change/"),
+    Target("Desk body change (board)", "/desk/ikt_members/body/{body}/change/"),
     *(
         api_list(resource)
         for resource in (

@@ -1,9 +1,8 @@
 """Settings a host site imports to plug the package in (see README: "Adding to an existing site")."""
 
-from django.urls import reverse_lazy
-from django.utils.translation import gettext_lazy as _
-
 from pathlib import Path
+
+from django.urls import reverse_lazy
 
 # Our nb/nn translations of Unfold, django-filter, import-export and axes (which ship none). A host site adds
 # this to LOCALE_PATHS, which also lets these wordings win over Django's for the msgids they share.

@@ -1,16 +1,18 @@
 """The base of every Desk page: Unfold's look, history, and data scoped to the user's collaborations."""
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from .audit import acting_as
+from .audit import acting_as, capacity_label
 
 
 def desk_capacity(user) -> str:
@@ -24,7 +26,46 @@ def desk_capacity(user) -> str:
     return "desk"
 
 
-class ScopedAdminMixin:
+def _scope_answer(request, model, pk, kind: str) -> bool:
+    """Whether the user may see/edit one row; asked many times per page, so answered once per request."""
+    cache = request.__dict__.setdefault("_ikt_scope_answers", {})
+    key = (model._meta.label, pk, kind)
+    if key not in cache:
+        manager = model._default_manager
+        scoped = manager.visible_to if kind == "see" else manager.editable_by
+        cache[key] = scoped(request.user).filter(pk=pk).exists()
+    return cache[key]
+
+
+def scoped_foreignkey_queryset(model, db_field, user):
+    """Choices for a foreign key: what the user administers where the field places the row in a
+    collaboration (the model's `scope_fields`), otherwise what they may see."""
+    manager = db_field.related_model._default_manager
+    if not hasattr(manager, "editable_by"):
+        return None
+    owning = db_field.name in getattr(model, "scope_fields", ())
+    return (manager.editable_by if owning else manager.visible_to)(user)
+
+
+class ScopedFormMixin:
+    """Shared by pages and inlines: scoped choices, and every saved row checked against the user's scope."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            queryset = scoped_foreignkey_queryset(self.model, db_field, request.user)
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def ensure_editable(request, obj) -> None:
+    from ikt_portfolio.members.permissions import can_edit
+
+    if not can_edit(request.user, obj):
+        raise PermissionDenied
+
+
+class ScopedAdminMixin(ScopedFormMixin):
     """Lists show only rows the user may see; changes only rows they may edit; choices likewise."""
 
     list_per_page = 50
@@ -32,31 +73,28 @@ class ScopedAdminMixin:
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
-    def _may_edit(self, request, obj) -> bool:
-        return self.model._default_manager.editable_by(request.user).filter(pk=obj.pk).exists()
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or _scope_answer(request, self.model, obj.pk, "see"))
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or self._may_edit(request, obj))
+        return allowed and (obj is None or _scope_answer(request, self.model, obj.pk, "edit"))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or self._may_edit(request, obj))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        manager = db_field.related_model._default_manager
-        if "queryset" not in kwargs and hasattr(manager, "editable_by"):
-            # Fields that place the row in a collaboration offer only what the user administers.
-            owning = db_field.name in getattr(self.model, "scope_fields", ())
-            kwargs["queryset"] = (manager.editable_by if owning else manager.visible_to)(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return allowed and (obj is None or _scope_answer(request, self.model, obj.pk, "edit"))
 
     def save_model(self, request, obj, form, change):
-        from ikt_portfolio.members.permissions import can_edit
-
-        if not can_edit(request.user, obj):
-            raise PermissionDenied
+        ensure_editable(request, obj)
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        # Inline rows are checked one by one: a row may name another collaboration than its parent.
+        for inline_form in formset.forms:
+            if inline_form.has_changed() or inline_form in formset.deleted_forms:
+                ensure_editable(request, inline_form.instance)
+        super().save_formset(request, form, formset, change)
 
     def changeform_view(self, request, *args, **kwargs):
         with acting_as(desk_capacity(request.user)):
@@ -72,20 +110,29 @@ class ScopedAdminMixin:
 
 
 class ScopedModelAdmin(ScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
-    pass
+    history_list_display = ["capacity"]
+
+    @display(description=_("in the capacity of"))
+    def capacity(self, record):
+        return capacity_label(record.history_capacity)
 
 
-class ScopedTabularInline(TabularInline):
+class ScopedTabularInline(ScopedFormMixin, TabularInline):
+    """An inline editable only where the parent is; paginated so a page's queries stay bounded."""
+
     extra = 0
+    per_page = 20
+    select_related: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.select_related)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        parent = self.parent_model._default_manager
-        return allowed and (obj is None or parent.editable_by(request.user).filter(pk=obj.pk).exists())
+        return allowed and (obj is None or _scope_answer(request, self.parent_model, obj.pk, "edit"))
 
     has_add_permission = has_change_permission
     has_delete_permission = has_change_permission
-
 
 
 # Users and groups in the Desk's look. Only operators hold permissions on them; capacity groups are edited

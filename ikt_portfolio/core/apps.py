@@ -12,3 +12,4 @@ class CoreConfig(AppConfig):
 
         # The Desk's start page: the collaboration's name and the cards later apps register (desk.py).
         admin.site.index_template = "ikt_core/desk_index.html"
+        admin.site.index_title = _("Overview")

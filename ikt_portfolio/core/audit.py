@@ -32,6 +32,22 @@ def current_capacity() -> str:
     return _capacity.get()
 
 
+SYSTEM_CAPACITIES = {
+    "operator": _("IT operator"),
+    "desk": _("Desk user"),
+    "demo": _("demo data"),
+}
+
+
+def capacity_label(key: str) -> str:
+    """The capacity recorded on a history row, in the reader's language."""
+    from ikt_portfolio.members.capacities import Capacity
+
+    if key in Capacity.values:
+        return str(Capacity(key).label)
+    return str(SYSTEM_CAPACITIES.get(key, key))
+
+
 class HistoricalCapacity(models.Model):
     history_capacity = models.CharField(_("in the capacity of"), max_length=100, blank=True)
 

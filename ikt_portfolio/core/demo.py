@@ -2,14 +2,15 @@
 
 Each app of the package may have a `demo` module that registers its part of the demo:
 
+    from django.utils.translation import gettext as _, gettext_lazy, ngettext
+
     from ikt_portfolio.core.demo import demo_step
 
-    @demo_step(order=20)
+    @demo_step(order=20, label=gettext_lazy("Needs: the needs reported by the demo people"))
     def load_needs(context: dict, out) -> None:
-        \"\"\"Needs reported by the demo people.\"\"\"
         collaboration = context["collaboration"]      # put there by an earlier step
         ...
-        out.write("  12 needs\\n")
+        out.write("  " + ngettext("%(count)d need", "%(count)d needs", count) % {"count": count} + "\\n")
 
 Steps run in `order` (members is 10; leave gaps) inside one transaction and inside `acting_as("demo")`, so
 the audit trail shows where the rows came from. They share one `context` dict: it starts with
@@ -23,6 +24,11 @@ Three optional hooks make the command idempotent and able to start over:
 - `@demo_summary(order)`: `func(context, out)`, prints what a demo user needs to know (e.g. the logins).
 
 `out` is anything with `write(str)`; write whole lines ending in "\\n".
+
+Everything a step prints is translatable: English msgids in `gettext`/`ngettext` with named placeholders, so
+the output comes in the active language (bokmål for `manage.py`, which runs with LANGUAGE_CODE active). The
+`label` of a step or reset (a `gettext_lazy` string) is printed before it runs; without one the first line
+of the function's docstring is printed instead.
 """
 
 from collections.abc import Callable
@@ -33,6 +39,7 @@ from pathlib import Path
 from django.apps import apps
 from django.db import transaction
 from django.utils.module_loading import module_has_submodule
+from django.utils.translation import gettext as _
 
 from .audit import acting_as
 
@@ -64,20 +71,24 @@ def _sorted(hooks: dict[str, tuple[int, Callable]], reverse: bool = False) -> li
     return sorted(hooks.values(), key=lambda item: (item[0], _key(item[1])), reverse=reverse)
 
 
-def demo_step(order: int):
-    """Register `func(context, out) -> None` as a step of the demo, run in `order`."""
+def demo_step(order: int, label=None):
+    """Register `func(context, out) -> None` as a step of the demo, run in `order`; `label` (lazy) names it."""
 
     def register(func: Callable) -> Callable:
+        if label is not None:
+            func.demo_label = label
         _registry.steps[_key(func)] = (order, func)
         return func
 
     return register
 
 
-def demo_reset(order: int):
-    """Register `func(context, out) -> None` that deletes the demo data loaded by the step of `order`."""
+def demo_reset(order: int, label=None):
+    """Register `func(context, out) -> None` that deletes the demo data of the step of `order`; `label` names it."""
 
     def register(func: Callable) -> Callable:
+        if label is not None:
+            func.demo_label = label
         _registry.resets[_key(func)] = (order, func)
         return func
 
@@ -108,6 +119,9 @@ def discover() -> None:
 
 
 def _describe(func: Callable) -> str:
+    label = getattr(func, "demo_label", None)
+    if label is not None:
+        return str(label)
     doc = (func.__doc__ or "").strip().splitlines()
     return doc[0] if doc else func.__qualname__
 
@@ -115,7 +129,7 @@ def _describe(func: Callable) -> str:
 def _context(fixtures_dir) -> dict:
     path = Path(fixtures_dir)
     if not path.is_dir():
-        raise DemoDataError(f"The demo fixtures directory {path} does not exist.")
+        raise DemoDataError(_("The demo fixtures directory %(path)s does not exist.") % {"path": path})
     return {"fixtures_dir": path}
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
@@ -24,6 +25,11 @@ from .models import (
 )
 
 
+def grouped(number: int | None) -> str:
+    """24000 → "24 000" (Norwegian grouping; years stay ungrouped, which is why this is not global)."""
+    return "–" if number is None else number_format(number, force_grouping=True)
+
+
 class LegalFormInline(ScopedTabularInline):
     model = LegalFormPeriod
     fields = ["legal_form", "valid_from", "valid_to", "decision_reference"]
@@ -32,6 +38,7 @@ class LegalFormInline(ScopedTabularInline):
 class MembershipInline(ScopedTabularInline):
     model = Membership
     fields = ["municipality", "role", "valid_from", "valid_to"]
+    select_related = ("municipality", "collaboration")
     autocomplete_fields = ["municipality"]
 
 
@@ -65,12 +72,16 @@ class MunicipalityAdmin(ScopedModelAdmin):
 
 @admin.register(PopulationFigure)
 class PopulationFigureAdmin(ScopedModelAdmin):
-    list_display = ["municipality", "year", "population", "source"]
+    list_display = ["municipality", "year", "population_display", "source"]
     list_select_related = ["municipality"]
     list_filter = ["year"]
     search_fields = ["municipality__number", "municipality__name"]
 
     actions_list = ["import_population"]
+
+    @display(description=_("population"), ordering="population")
+    def population_display(self, obj):
+        return grouped(obj.population)
 
     def has_import_population_permission(self, request):
         return services.can_import_population(request.user)
@@ -112,7 +123,7 @@ class MembershipAdmin(ScopedModelAdmin):
 
     @display(description=_("population"), ordering="population")
     def population(self, obj):
-        return obj.population
+        return grouped(obj.population)
 
     @display(description=_("size segment"))
     def segment(self, obj):
@@ -131,6 +142,7 @@ class ServiceAreaAdmin(ScopedModelAdmin):
 class BodyMembershipInline(ScopedTabularInline):
     model = BodyMembership
     fields = ["person", "role", "represents", "valid_from", "valid_to"]
+    select_related = ("body", "person__user", "person__municipality", "person__staff_of", "represents")
     autocomplete_fields = ["person", "represents"]
 
 
@@ -162,6 +174,7 @@ class BodyMembershipAdmin(ScopedModelAdmin):
 class RoleAssignmentInline(ScopedTabularInline):
     model = RoleAssignment
     fk_name = "person"
+    select_related = ("person", "collaboration", "municipality")
     fields = ["collaboration", "capacity", "municipality", "valid_from", "valid_to"]
 
 

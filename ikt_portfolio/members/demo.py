@@ -5,9 +5,11 @@ turns it into rows, through the models and their validation.
 Puts into the demo context for later steps: `collaboration`, `municipalities` (kommunenummer →
 Municipality), `service_areas` (code → ServiceArea), `bodies` (key → Body; sector groups are
 "sector:<service area code>"), `people` (username → Person) and `users` (username → User, incl. the operator).
-"""
 
-from collections import defaultdict
+Everything printed is translatable (English msgids, bokmål under `manage.py`) and reuses the labels of the
+models where they exist: `Capacity`, `SizeSegment`, `BodyMembership.Role`, the legal form and the governance
+model. An error names the fixture entry by its path in the YAML file (e.g. `people[admin].seats[board]`).
+"""
 
 import yaml
 from django.contrib.auth import get_user_model
@@ -15,6 +17,9 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, Q, RestrictedError
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from ikt_portfolio.core.demo import DemoDataError, demo_loaded, demo_reset, demo_step, demo_summary
 
@@ -38,23 +43,12 @@ from .selectors import size_segments
 FIXTURE_FILE = "members.yaml"
 DEMO_PASSWORD = "demo"  # demo only: printed on screen and the same for every demo user
 
-CAPACITY_WORDS_NB = {
-    Capacity.SUBMITTER: "innmelder",
-    Capacity.SECTOR_REPRESENTATIVE: "faggruppemedlem",
-    Capacity.SECTOR_LEAD: "sektoransvarlig",
-    Capacity.COUNCIL_MEMBER: "medlem av porteføljerådet",
-    Capacity.BOARD_MEMBER: "styremedlem",
-    Capacity.OWNER_REPRESENTATIVE: "eierrepresentant",
-    Capacity.PROJECT_OWNER: "prosjekteier",
-    Capacity.BENEFIT_OWNER: "gevinstansvarlig",
-    Capacity.COLLABORATION_ADMIN: "administrator for samarbeidet",
-}
-CHAIR_WORDS_NB = {
-    Capacity.COUNCIL_MEMBER: "leder av porteføljerådet",
-    Capacity.BOARD_MEMBER: "styreleder",
-    Capacity.OWNER_REPRESENTATIVE: "leder av representantskapet",
-}
-SEGMENT_WORDS_NB = {SizeSegment.SMALL: "liten", SizeSegment.MEDIUM: "mellomstor", SizeSegment.LARGE: "stor"}
+# A seat's role shown after the capacity, e.g. "board member (chair)"; a member's role goes without saying and
+# a sector group's lead is the capacity "sector lead" already.
+SHOWN_SEAT_ROLES = frozenset(
+    role.value for role in (BodyMembership.Role.CHAIR, BodyMembership.Role.DEPUTY, BodyMembership.Role.SECRETARY,
+                            BodyMembership.Role.OBSERVER)
+)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -66,12 +60,16 @@ def read_fixture(context: dict) -> dict:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except FileNotFoundError as error:
-            raise DemoDataError(f"The demo fixture {path} is missing.") from error
+            raise DemoDataError(_("The demo fixture %(path)s is missing.") % {"path": path}) from error
         except yaml.YAMLError as error:
-            raise DemoDataError(f"The demo fixture {path} is not valid YAML: {error}") from error
+            raise DemoDataError(
+                _("The demo fixture %(path)s is not valid YAML: %(error)s") % {"path": path, "error": error}
+            ) from error
         missing = {"collaboration", "municipalities", "people"} - set(data or {})
         if missing:
-            raise DemoDataError(f"The demo fixture {path} lacks: {', '.join(sorted(missing))}.")
+            raise DemoDataError(
+                _("The demo fixture %(path)s lacks: %(keys)s.") % {"path": path, "keys": ", ".join(sorted(missing))}
+            )
         context["_members_fixture"] = data
     return context["_members_fixture"]
 
@@ -84,21 +82,33 @@ def _numbers(data: dict) -> list[str]:
     return [str(entry["number"]) for entry in data["municipalities"]]
 
 
+def _fixture_error(label: str, problem: str) -> DemoDataError:
+    # Translators: where in the demo fixture file something is wrong, e.g. "members.yaml, people[admin]: ...".
+    return DemoDataError(
+        _("%(file)s, %(entry)s: %(problem)s") % {"file": FIXTURE_FILE, "entry": label, "problem": problem}
+    )
+
+
 def _save(instance, label: str):
-    """Validate like a form would (`full_clean`), then save; a failure names the fixture entry."""
+    """Validate like a form would (`full_clean`), then save; a failure names the fixture entry (`label`)."""
     try:
         instance.full_clean()
     except ValidationError as error:
-        raise DemoDataError(f"{FIXTURE_FILE}, {label}: {'; '.join(error.messages)}") from error
+        raise _fixture_error(label, "; ".join(error.messages)) from error
     instance.save()
     return instance
 
 
-def _lookup(mapping: dict, key, what: str, label: str):
+UNKNOWN_MUNICIPALITY = gettext_lazy("unknown municipality “%(key)s”.")
+UNKNOWN_BODY = gettext_lazy("unknown body “%(key)s”.")
+
+
+def _lookup(mapping: dict, key, unknown, label: str):
+    """`mapping[key]`, or a DemoDataError for the fixture entry `label`; `unknown` says what was not found."""
     try:
         return mapping[str(key)]
     except KeyError:
-        raise DemoDataError(f"{FIXTURE_FILE}, {label}: unknown {what} “{key}”.") from None
+        raise _fixture_error(label, unknown % {"key": key}) from None
 
 
 # ------------------------------------------------------------------------------------------------ loading
@@ -109,9 +119,14 @@ def members_loaded(context: dict) -> bool:
     return Collaboration.objects.filter(short_name=read_fixture(context)["collaboration"]["short_name"]).exists()
 
 
-@demo_step(order=10)
+@demo_step(
+    order=10,
+    label=gettext_lazy(
+        "Members: the collaboration, the member municipalities, the service areas, the bodies and the demo users."
+    ),
+)
 def load_members(context: dict, out) -> None:
-    """Medlemmer: samarbeidet, medlemskommunene, tjenesteområdene, organene og demobrukerne."""
+    """The collaboration, its member municipalities, service areas, bodies and demo users."""
     data = read_fixture(context)
     municipalities = _load_municipalities(data, out)
     collaboration = _load_collaboration(data, municipalities, out)
@@ -135,7 +150,8 @@ def _load_municipalities(data: dict, out) -> dict[str, Municipality]:
         municipality = Municipality.objects.filter(number=number).first()
         if municipality is None:
             municipality = _save(
-                Municipality(number=number, name=entry["name"], county=entry.get("county", "")), f"kommune {number}"
+                Municipality(number=number, name=entry["name"], county=entry.get("county", "")),
+                f"municipalities[{number}]",
             )
             created += 1
         municipalities[number] = municipality
@@ -145,13 +161,27 @@ def _load_municipalities(data: dict, out) -> dict[str, Municipality]:
                 continue
             _save(
                 PopulationFigure(municipality=municipality, year=int(year), population=int(population), source=source),
-                f"innbyggertall {number} {year}",
+                f"municipalities[{number}].population[{year}]",
             )
             figures += 1
-    out.write(
-        f"  {len(municipalities)} kommuner ({created} nye i kommuneregisteret), {figures} innbyggertall "
-        f"(kilde: «{source}»)" + (f", {kept} eksisterende innbyggertall beholdt" if kept else "") + "\n"
-    )
+    # Translators: e.g. "13 municipalities (13 new in the municipality register), 13 population figures
+    # (source: “...”)"; each part is translated on its own with its plural.
+    line = _("%(municipalities)s (%(new)s), %(figures)s (source: “%(source)s”)") % {
+        "municipalities": ngettext("%(count)d municipality", "%(count)d municipalities", len(municipalities))
+        % {"count": len(municipalities)},
+        "new": ngettext(
+            "%(count)d new in the municipality register", "%(count)d new in the municipality register", created
+        )
+        % {"count": created},
+        "figures": ngettext("%(count)d population figure", "%(count)d population figures", figures)
+        % {"count": figures},
+        "source": source,
+    }
+    if kept:
+        line += ngettext(
+            ", %(count)d existing population figure kept", ", %(count)d existing population figures kept", kept
+        ) % {"count": kept}
+    out.write(f"  {line}\n")
     return municipalities
 
 
@@ -163,7 +193,7 @@ def _load_collaboration(data: dict, municipalities: dict[str, Municipality], out
             name=spec["name"],
             short_name=spec["short_name"],
             governance_model=spec.get("governance_model", "recommended"),
-            host_municipality=_lookup(municipalities, host, "municipality", "collaboration") if host else None,
+            host_municipality=_lookup(municipalities, host, UNKNOWN_MUNICIPALITY, "collaboration") if host else None,
             small_max_population=spec.get("small_max_population", 5000),
             medium_max_population=spec.get("medium_max_population", 20000),
             note=" ".join(str(spec.get("note", "")).split()),
@@ -179,7 +209,7 @@ def _load_collaboration(data: dict, municipalities: dict[str, Municipality], out
                 valid_to=period.get("valid_to"),
                 decision_reference=" ".join(str(period.get("decision_reference", "")).split()),
             ),
-            f"legal_forms #{index}",
+            f"legal_forms[{index}]",
         )
     membership = data.get("membership") or {}
     for number, municipality in municipalities.items():
@@ -191,14 +221,24 @@ def _load_collaboration(data: dict, municipalities: dict[str, Municipality], out
                 valid_from=membership["valid_from"],
                 valid_to=membership.get("valid_to"),
             ),
-            f"membership {number}",
+            f"membership[{number}]",
         )
     forms = ", ".join(
-        f"{p.get_legal_form_display()} fra {p.valid_from:%Y}" for p in collaboration.legal_forms.order_by("valid_from")
+        _("%(legal_form)s from %(year)s") % {"legal_form": p.get_legal_form_display(), "year": f"{p.valid_from:%Y}"}
+        for p in collaboration.legal_forms.order_by("valid_from")
     )
-    out.write(f"  Samarbeidet {collaboration.name} ({collaboration.get_governance_model_display()}); {forms}\n")
-    since = membership["valid_from"]
-    out.write(f"  {len(municipalities)} medlemskap fra {since:%Y} (medlemskapet slik det var i 2015)\n")
+    line = _("The collaboration %(name)s (%(governance_model)s); %(legal_forms)s") % {
+        "name": collaboration.name,
+        "governance_model": collaboration.get_governance_model_display(),
+        "legal_forms": forms,
+    }
+    out.write(f"  {line}\n")
+    line = _("%(memberships)s from %(year)s (the membership as it was in 2015)") % {
+        "memberships": ngettext("%(count)d membership", "%(count)d memberships", len(municipalities))
+        % {"count": len(municipalities)},
+        "year": f"{membership['valid_from']:%Y}",
+    }
+    out.write(f"  {line}\n")
     return collaboration
 
 
@@ -213,7 +253,7 @@ def _load_bodies(data: dict, collaboration: Collaboration, out) -> tuple[dict, d
         code = spec["code"]
         area = _save(
             ServiceArea(collaboration=collaboration, code=code, order=index * 10, **_names(spec)),
-            f"service area {code}",
+            f"service_areas[{code}]",
         )
         service_areas[code] = area
         if spec.get("sector_group"):
@@ -225,7 +265,7 @@ def _load_bodies(data: dict, collaboration: Collaboration, out) -> tuple[dict, d
                     description=spec["sector_group"].get("description", ""),
                     **_names(spec["sector_group"]),
                 ),
-                f"sector group {code}",
+                f"service_areas[{code}].sector_group",
             )
     for spec in data.get("bodies") or []:
         bodies[spec["key"]] = _save(
@@ -235,14 +275,19 @@ def _load_bodies(data: dict, collaboration: Collaboration, out) -> tuple[dict, d
                 description=spec.get("description", ""),
                 **_names(spec),
             ),
-            f"body {spec['key']}",
+            f"bodies[{spec['key']}]",
         )
     sector_groups = sum(body.kind == Body.Kind.SECTOR_GROUP for body in bodies.values())
-    out.write(
-        f"  {len(service_areas)} tjenesteområder, {len(bodies)} organer ({sector_groups} faggrupper, "
-        + ", ".join(body.name for body in bodies.values() if body.kind != Body.Kind.SECTOR_GROUP)
-        + ")\n"
-    )
+    details = [ngettext("%(count)d sector group", "%(count)d sector groups", sector_groups) % {"count": sector_groups}]
+    details += [str(body) for body in bodies.values() if body.kind != Body.Kind.SECTOR_GROUP]
+    # Translators: e.g. "6 service areas, 9 bodies (6 sector groups, Portfolio council, Board, Owners' meeting)".
+    line = _("%(service_areas)s, %(bodies)s (%(details)s)") % {
+        "service_areas": ngettext("%(count)d service area", "%(count)d service areas", len(service_areas))
+        % {"count": len(service_areas)},
+        "bodies": ngettext("%(count)d body", "%(count)d bodies", len(bodies)) % {"count": len(bodies)},
+        "details": ", ".join(details),
+    }
+    out.write(f"  {line}\n")
     return service_areas, bodies
 
 
@@ -251,8 +296,11 @@ def _load_people(data, collaboration, municipalities, bodies, out) -> tuple[dict
     taken = set(User.objects.filter(username__in=_usernames(data)).values_list("username", flat=True))
     if taken:
         raise DemoDataError(
-            f"These demo users already exist without the demo collaboration: {', '.join(sorted(taken))}. "
-            "Run load_demo --reset to replace them."
+            _(
+                "These demo users already exist without the demo collaboration: %(usernames)s. "
+                "Run load_demo --reset to replace them."
+            )
+            % {"usernames": ", ".join(sorted(taken))}
         )
     # One hash for all: hashing costs ~0.3 s a user, and the demo password is public anyway.
     password = make_password(DEMO_PASSWORD)
@@ -261,7 +309,7 @@ def _load_people(data, collaboration, municipalities, bodies, out) -> tuple[dict
     users, people, seats, assignments = {}, {}, 0, 0
     for entry in data["people"]:
         username = str(entry["username"])
-        label = f"people {username}"
+        label = f"people[{username}]"
         user = User(
             username=username,
             first_name=entry.get("first_name", ""),
@@ -278,7 +326,7 @@ def _load_people(data, collaboration, municipalities, bodies, out) -> tuple[dict
             Person(
                 user=user,
                 municipality=(
-                    _lookup(municipalities, entry["municipality"], "municipality", label)
+                    _lookup(municipalities, entry["municipality"], UNKNOWN_MUNICIPALITY, label)
                     if entry.get("municipality")
                     else None
                 ),
@@ -292,18 +340,18 @@ def _load_people(data, collaboration, municipalities, bodies, out) -> tuple[dict
         for seat in entry.get("seats") or []:
             _save(
                 BodyMembership(
-                    body=_lookup(bodies, seat["body"], "body", label),
+                    body=_lookup(bodies, seat["body"], UNKNOWN_BODY, label),
                     person=person,
                     role=seat.get("role", BodyMembership.Role.MEMBER),
                     represents=(
-                        _lookup(municipalities, seat["represents"], "municipality", label)
+                        _lookup(municipalities, seat["represents"], UNKNOWN_MUNICIPALITY, label)
                         if seat.get("represents")
                         else None
                     ),
                     valid_from=seat.get("valid_from", default_from),
                     valid_to=seat.get("valid_to"),
                 ),
-                f"{label}, seat in {seat['body']}",
+                f"{label}.seats[{seat['body']}]",
             )
             seats += 1
         for role in entry.get("roles") or []:
@@ -313,20 +361,28 @@ def _load_people(data, collaboration, municipalities, bodies, out) -> tuple[dict
                     collaboration=collaboration,
                     capacity=role["capacity"],
                     municipality=(
-                        _lookup(municipalities, role["municipality"], "municipality", label)
+                        _lookup(municipalities, role["municipality"], UNKNOWN_MUNICIPALITY, label)
                         if role.get("municipality")
                         else None
                     ),
                     valid_from=role.get("valid_from", default_from),
                     valid_to=role.get("valid_to"),
                 ),
-                f"{label}, role {role['capacity']}",
+                f"{label}.roles[{role['capacity']}]",
             )
             assignments += 1
-    out.write(
-        f"  {len(users)} demobrukere ({len(people)} med person), {seats} verv i organer, "
-        f"{assignments} rolletildelinger, gyldige fra {default_from}\n"
-    )
+    # Translators: e.g. "14 demo users (14 with a person record), 9 seats in bodies, 3 role assignments, valid
+    # from 2024-01-01".
+    line = _("%(users)s (%(people)s), %(seats)s, %(assignments)s, valid from %(date)s") % {
+        "users": ngettext("%(count)d demo user", "%(count)d demo users", len(users)) % {"count": len(users)},
+        "people": ngettext("%(count)d with a person record", "%(count)d with a person record", len(people))
+        % {"count": len(people)},
+        "seats": ngettext("%(count)d seat in a body", "%(count)d seats in bodies", seats) % {"count": seats},
+        "assignments": ngettext("%(count)d role assignment", "%(count)d role assignments", assignments)
+        % {"count": assignments},
+        "date": default_from,
+    }
+    out.write(f"  {line}\n")
     return users, people
 
 
@@ -343,9 +399,9 @@ def _delete_quietly(instance) -> bool:
         return False
 
 
-@demo_reset(order=10)
+@demo_reset(order=10, label=gettext_lazy("Members: the demo users, the collaboration and the demo population figures."))
 def reset_members(context: dict, out) -> None:
-    """Medlemmer: demobrukerne, samarbeidet og demo-innbyggertallene."""
+    """The demo users, the collaboration and the demo population figures."""
     data = read_fixture(context)
     domain = data.get("email_domain", "demo.example")
     users = get_user_model().objects.filter(Q(username__in=_usernames(data)) | Q(email__iendswith=f"@{domain}"))
@@ -359,7 +415,7 @@ def reset_members(context: dict, out) -> None:
         collaboration.delete()
         collaborations += 1
     numbers = _numbers(data)
-    figures, _ = PopulationFigure.objects.filter(
+    figures, _by_model = PopulationFigure.objects.filter(
         municipality__number__in=numbers, source=str(data.get("population_source") or "")
     ).delete()
     removed = kept = 0
@@ -374,50 +430,85 @@ def reset_members(context: dict, out) -> None:
             removed += 1
         else:
             kept += 1
-    out.write(
-        f"  {user_count} demobrukere, {collaborations} samarbeid og {figures} rader med demo-innbyggertall slettet; "
-        f"{removed} kommuner fjernet fra registeret, {kept} beholdt (i bruk andre steder)\n"
-    )
+    # Translators: e.g. "14 demo users, 1 collaboration and 13 rows of demo population figures deleted;
+    # 13 municipalities removed from the register, 0 kept (in use elsewhere)".
+    line = _("%(users)s, %(collaborations)s and %(figures)s deleted; %(removed)s, %(kept)s") % {
+        "users": ngettext("%(count)d demo user", "%(count)d demo users", user_count) % {"count": user_count},
+        "collaborations": ngettext("%(count)d collaboration", "%(count)d collaborations", collaborations)
+        % {"count": collaborations},
+        "figures": ngettext(
+            "%(count)d row of demo population figures", "%(count)d rows of demo population figures", figures
+        )
+        % {"count": figures},
+        "removed": ngettext(
+            "%(count)d municipality removed from the register",
+            "%(count)d municipalities removed from the register",
+            removed,
+        )
+        % {"count": removed},
+        "kept": ngettext("%(count)d kept (in use elsewhere)", "%(count)d kept (in use elsewhere)", kept)
+        % {"count": kept},
+    }
+    out.write(f"  {line}\n")
 
 
 # ------------------------------------------------------------------------------------------------ summary
 
 
-def roles_nb(user) -> str:
-    """The capacities a user holds today, in bokmål words (a sector lead's service areas in brackets)."""
-    words: dict[str, list[str]] = defaultdict(list)
-    area_names = dict(ServiceArea.objects.values_list("id", "name"))
-    for grant in grants_of(user):
-        capacity = Capacity(grant.capacity)
-        word = CHAIR_WORDS_NB.get(capacity, CAPACITY_WORDS_NB[capacity]) if grant.role == "chair" else None
-        word = word or CAPACITY_WORDS_NB.get(capacity, capacity.value)
-        qualifiers = words[word]
-        if grant.service_area_id and area_names.get(grant.service_area_id):
-            qualifiers.append(area_names[grant.service_area_id].lower())
-    if len(words) > 1:
-        words.pop(CAPACITY_WORDS_NB[Capacity.SUBMITTER], None)  # everyone employed by a member submits
-    parts = [f"{word} ({', '.join(qualifiers)})" if qualifiers else word for word, qualifiers in words.items()]
+def roles_text(user) -> str:
+    """The capacities a user holds today, in the active language: each capacity's label, with a seat's role
+    (chair, deputy, ...) and a sector group's service areas in brackets."""
+    qualifiers: dict[Capacity, list[str]] = {}
+    grants = grants_of(user)
+    area_ids = {grant.service_area_id for grant in grants if grant.service_area_id}
+    area_names = {area.pk: area.localized_name for area in ServiceArea.objects.filter(pk__in=area_ids)}
+    for grant in grants:
+        words = qualifiers.setdefault(Capacity(grant.capacity), [])
+        if grant.role in SHOWN_SEAT_ROLES:
+            words.append(str(BodyMembership.Role(grant.role).label))
+        if area_names.get(grant.service_area_id):
+            words.append(area_names[grant.service_area_id].lower())
+    if len(qualifiers) > 1:
+        qualifiers.pop(Capacity.SUBMITTER, None)  # everyone employed by a member submits
+    parts = [
+        f"{capacity.label} ({', '.join(words)})" if words else str(capacity.label)
+        for capacity, words in qualifiers.items()
+    ]
     if user.is_superuser:
-        parts.insert(0, "IT-drift (superbruker)")
+        parts.insert(0, _("IT operations (superuser)"))
     return ", ".join(parts) or "–"
 
 
-def _workplace_nb(user, collaboration: Collaboration, segments: dict[int, str | None]) -> str:
+def _workplace(user, segments: dict[int, str | None]) -> str:
+    """Where a user works: the municipality with its size segment in the collaboration, or the collaboration."""
     person = person_of(user)
     if person is None:
         return "–"
     if person.staff_of_id:
-        return f"{person.staff_of.name} (ansatt i samarbeidet)"
-    segment = segments.get(person.municipality_id)
-    return f"{person.municipality.name} ({SEGMENT_WORDS_NB.get(segment, 'ikke medlem')})"
+        return _("%(collaboration)s (staff of the collaboration)") % {"collaboration": person.staff_of.name}
+    if person.municipality_id not in segments:
+        size = _("not a member")
+    elif segments[person.municipality_id] is None:
+        size = _("population unknown")
+    else:
+        size = SizeSegment(segments[person.municipality_id]).label
+    return f"{person.municipality.name} ({size})"
+
+
+def _desk_url() -> str:
+    try:
+        return reverse("admin:index")
+    except NoReverseMatch:
+        return "/desk/"
 
 
 @demo_summary(order=10)
 def print_demo_users(context: dict, out) -> None:
     data = read_fixture(context)
-    collaboration = context.get("collaboration") or Collaboration.objects.filter(
-        short_name=data["collaboration"]["short_name"]
-    ).first()
+    collaboration = (
+        context.get("collaboration")
+        or Collaboration.objects.filter(short_name=data["collaboration"]["short_name"]).first()
+    )
     if collaboration is None:
         return
     usernames = _usernames(data)
@@ -428,22 +519,47 @@ def print_demo_users(context: dict, out) -> None:
         .select_related("person__municipality", "person__staff_of")
     }
     segments = size_segments(collaboration)
-    rows = [("Brukernavn", "Navn", "Rolle", "Kommune (størrelse) / arbeidssted")]
+    rows = [(_("Username"), _("Name"), _("Role"), _("Municipality (size) / workplace"))]
     for username in usernames:
         if username in users:
             user = users[username]
-            rows.append((username, user.get_full_name(), roles_nb(user), _workplace_nb(user, collaboration, segments)))
+            rows.append((username, user.get_full_name(), roles_text(user), _workplace(user, segments)))
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    out.write(f"\nDemobrukere i {collaboration.name}:\n")
+    out.write("\n" + _("Demo users in %(collaboration)s:") % {"collaboration": collaboration.name} + "\n")
     for index, row in enumerate(rows):
-        out.write("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
+        out.write("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
         if index == 0:
             out.write("  " + "  ".join("-" * width for width in widths) + "\n")
-    out.write(
-        f"\nAlle demobrukerne har passordet «{DEMO_PASSWORD}». Logg inn på /desk/.\n"
-        "Alle som er ansatt i en medlemskommune, kan også melde inn behov (innmelder).\n"
-        "Størrelse etter innbyggertall 2015 (demoverdier): "
-        f"liten ≤ {collaboration.small_max_population}, mellomstor ≤ {collaboration.medium_max_population}, "
-        "stor over det.\n"
-        "Bare for demo: brukerne har et kjent passord, og «drift» er superbruker. Ikke last demodata i produksjon.\n"
-    )
+    operators = [name for name, user in users.items() if user.is_superuser]
+    notes = [
+        _("All the demo users have the password “%(password)s”. Log in at %(url)s.")
+        % {"password": DEMO_PASSWORD, "url": _desk_url()},
+        _("Everyone employed by a member municipality can also submit needs (%(submitter)s).")
+        % {"submitter": Capacity.SUBMITTER.label},
+        _(
+            "Size by population in 2015 (demo values): %(small)s ≤ %(small_max)s, %(medium)s ≤ %(medium_max)s, "
+            "%(large)s above that."
+        )
+        % {
+            "small": SizeSegment.SMALL.label,
+            "small_max": collaboration.small_max_population,
+            "medium": SizeSegment.MEDIUM.label,
+            "medium_max": collaboration.medium_max_population,
+            "large": SizeSegment.LARGE.label,
+        },
+    ]
+    if operators:
+        quoted = ", ".join(_("“%(username)s”") % {"username": name} for name in operators)
+        notes.append(
+            ngettext(
+                "Demo only: the users have a known password, and %(usernames)s is a superuser. "
+                "Do not load demo data in production.",
+                "Demo only: the users have a known password, and %(usernames)s are superusers. "
+                "Do not load demo data in production.",
+                len(operators),
+            )
+            % {"usernames": quoted}
+        )
+    else:
+        notes.append(_("Demo only: the users have a known password. Do not load demo data in production."))
+    out.write("\n" + "".join(f"{note}\n" for note in notes))

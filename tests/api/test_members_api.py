@@ -5,7 +5,14 @@ from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from ikt_portfolio.members.models import Body, Collaboration, LegalFormPeriod, Membership, Municipality, PopulationFigure
+from ikt_portfolio.members.models import (
+    Body,
+    Collaboration,
+    LegalFormPeriod,
+    Membership,
+    Municipality,
+    PopulationFigure,
+)
 
 pytestmark = pytest.mark.django_db
 

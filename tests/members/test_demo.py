@@ -8,9 +8,10 @@ import io
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import RequestFactory, override_settings
+from django.utils import translation
 
 from ikt_portfolio.members.models import (
     Body,
@@ -134,12 +135,57 @@ def test_output_lists_the_users_and_the_password(demo_output):
     assert "Smøla (liten)" in demo_output and "Kristiansund (stor)" in demo_output
 
 
+def test_output_is_bokmal_under_manage_py(demo_output):
+    """manage.py runs with LANGUAGE_CODE ("nb") active: the English msgids come out in bokmål, with the labels
+    of the models (capacities, size segments, seat roles, legal forms, governance models)."""
+    for text in [
+        "Laster demodata:",
+        "13 kommuner (13 nye i kommuneregisteret)",
+        "Kommunalt oppgavefellesskap (kommuneloven kap. 19) fra 2020",
+        "Demobrukere i IKT ORKidé:",
+        "Brukernavn",
+        "faggruppemedlem (helse og omsorg)",
+        "sektoransvarlig (helse og omsorg, oppvekst og utdanning)",
+        "medlem av porteføljerådet (leder)",
+        "styremedlem (leder)",
+        "gevinstansvarlig",
+        "administrator for samarbeidet",
+        "IT-drift (superbruker)",
+        "Sunndal (mellomstor)",
+        "liten ≤ 5000, mellomstor ≤ 20000",
+    ]:
+        assert text in demo_output, text
+    assert "Loading" not in demo_output and "demo users" not in demo_output
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("nn", ["Demodataa er allereie lasta", "Brukarnamn", "Smøla (liten)", "medlem av porteføljerådet (leiar)"]),
+        ("en", ["The demo data is already loaded", "Username", "Smøla (small)", "portfolio council member (chair)"]),
+    ],
+)
+def test_output_follows_the_active_language(demo_output, language, expected):
+    out = io.StringIO()
+    with translation.override(language):
+        call_command("load_demo", stdout=out)
+    for text in expected:
+        assert text in out.getvalue(), text
+
+
 def test_loading_twice_changes_nothing(demo_output):
     before = {model.__name__: model.objects.count() for model in MODELS}
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     assert "allerede lastet" in out.getvalue()
     assert {model.__name__: model.objects.count() for model in MODELS} == before
+
+
+def test_errors_are_translated(tmp_path):
+    with translation.override("nb"), pytest.raises(CommandError, match="finnes ikke"):
+        call_command("load_demo", "--fixtures-dir", str(tmp_path / "missing"), stdout=io.StringIO())
+    with translation.override("nb"), pytest.raises(CommandError, match="mangler"):
+        call_command("load_demo", "--fixtures-dir", str(tmp_path), stdout=io.StringIO())
 
 
 def test_reset_reloads_without_duplicates(demo_output):

@@ -184,3 +184,77 @@ def test_administrator_cannot_add_a_person_outside_the_collaboration(client, wor
     assert response.status_code == 200  # the form comes back with the choice refused
     assert "municipality" in response.context["adminform"].form.errors
     assert not Person.objects.filter(user__username="utenfor").exists()
+
+
+def test_history_of_another_collaborations_row_is_refused(client, world):
+    client.force_login(world.admin_a.user)
+    foreign = Membership.objects.filter(collaboration=world.b).first()
+    response = client.get(reverse("admin:ikt_members_membership_history", args=[foreign.pk]))
+    assert response.status_code == 403
+
+
+def test_history_shows_the_capacity(client, world):
+    client.force_login(world.operator)
+    membership = Membership.objects.filter(collaboration=world.a).first()
+    from ikt_portfolio.core.audit import acting_as
+
+    with acting_as("collaboration_admin"):
+        membership.valid_to = "2031-01-01"
+        membership.save()
+    page = client.get(reverse("admin:ikt_members_membership_history", args=[membership.pk])).content.decode()
+    assert "collaboration administrator" in page or "administrator for samarbeidet" in page
+
+
+def test_inline_rows_cannot_reach_into_another_collaboration(client, world):
+    """A collaboration administrator must not make anyone an administrator of another collaboration."""
+    from ikt_portfolio.members.models import RoleAssignment
+
+    client.force_login(world.admin_a.user)
+    person = world.member_small
+    response = client.post(
+        reverse("admin:ikt_members_person_change", args=[person.pk]),
+        {
+            "municipality": world.small.pk,
+            "job_title": "",
+            "language": "nb",
+            "role_assignments-TOTAL_FORMS": "1",
+            "role_assignments-INITIAL_FORMS": "0",
+            "role_assignments-0-collaboration": world.b.pk,
+            "role_assignments-0-capacity": "collaboration_admin",
+            "role_assignments-0-valid_from": "2025-01-01",
+        },
+    )
+    assert response.status_code in (200, 403)
+    assert not RoleAssignment.objects.filter(person=person, collaboration=world.b).exists()
+
+
+def test_inline_save_is_checked_even_when_the_choice_is_offered(rf, world):
+    """The second line of defence: save_formset refuses a row outside the user's scope."""
+    from django.core.exceptions import PermissionDenied
+
+    from ikt_portfolio.core.admin import ensure_editable
+    from ikt_portfolio.members.models import RoleAssignment
+
+    request = rf.post("/")
+    request.user = world.admin_a.user
+    with pytest.raises(PermissionDenied):
+        ensure_editable(request, RoleAssignment(person=world.member_small, collaboration=world.b, capacity="benefit_owner"))
+
+
+def test_collaboration_page_queries_stay_bounded_as_members_grow(client, world, make_municipality):
+    def add_members(start, count):
+        for index in range(start, start + count):
+            municipality = make_municipality(f"42{index + 10:02d}", f"Kommune {index}", 1000)
+            Membership.objects.create(collaboration=world.a, municipality=municipality, valid_from="2020-01-01")
+
+    def count():
+        client.force_login(fresh(world.admin_a.user))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("admin:ikt_members_collaboration_change", args=[world.a.pk])).status_code == 200
+        return len(queries)
+
+    add_members(0, 22)
+    count()  # warms the content-type cache
+    before = count()
+    add_members(22, 20)
+    assert count() == before
