@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+MESSAGE_APPS := core members
 
-.PHONY: demo test install install-test test-sqlite test-mariadb services-start services-stop messages check-deploy benchmark clean
+.PHONY: demo test lint install install-test test-sqlite test-mariadb services-start services-stop messages check-deploy benchmark clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +35,7 @@ demo: install
 	IKT_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite, then on MariaDB, with a real Redis and Chromium.
-test: install-test
+test: install-test lint
 	@scripts/test-services.sh start >/dev/null
 	@set -o pipefail; status=0; \
 	source .run/services.env; export IKT_TEST_REDIS_URL IKT_TEST_MARIADB_URL IKT_REDIS_URL=$$IKT_TEST_REDIS_URL; \
@@ -53,6 +54,10 @@ test-mariadb: install-test
 	@scripts/test-services.sh start >/dev/null
 	@source .run/services.env; export IKT_TEST_REDIS_URL IKT_REDIS_URL=$$IKT_TEST_REDIS_URL; IKT_DATABASE_URL=$$IKT_TEST_MARIADB_URL $(PY) -m pytest $(PYTEST_ARGS)
 
+lint: install-test
+	$(PY) -m ruff check ikt_portfolio ikt_site tests benchmarks
+	$(PY) -m ruff format --check --quiet ikt_portfolio ikt_site tests benchmarks
+
 services-start:
 	scripts/test-services.sh start
 
@@ -61,8 +66,9 @@ services-stop:
 
 # Regenerate the translation catalogs from the source and compile them.
 messages: install
-	cd ikt_portfolio && for app in core members; do \
-	  (cd $$app && ../../$(PY) ../../manage.py makemessages -l nb -l nn --no-obsolete --ignore 'migrations/*'); done
+	# Each app keeps its own locale/ (created first, or makemessages writes into LOCALE_PATHS instead).
+	cd ikt_portfolio && for app in $(MESSAGE_APPS); do \
+	  (cd $$app && mkdir -p locale && ../../$(PY) ../../manage.py makemessages -l nb -l nn --no-obsolete --ignore 'migrations/*'); done
 	$(PY) manage.py compilemessages --ignore .venv
 
 check-deploy: install

@@ -72,10 +72,10 @@ class TranslatedName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.localized_name
+
     @property
     def localized_name(self) -> str:
         language = (get_language() or "nb")[:2]
         return {"nn": self.name_nn, "en": self.name_en}.get(language) or self.name
-
-    def __str__(self) -> str:
-        return self.localized_name

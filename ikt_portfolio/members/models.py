@@ -58,6 +58,7 @@ class PersonQuerySet(ScopedQuerySet):
         own = self.filter(pk=person.pk) if person is not None else self.none()
         return super().visible_to(user) | own
 
+
 # County numbers valid before and after the 2020 and 2024 regional reforms.
 COUNTY_NUMBERS = {
     "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "14", "15", "16", "17", "18",
@@ -106,7 +107,9 @@ class MunicipalityScoped:
         municipality_id = self.pk if isinstance(self, Municipality) else self.municipality_id
         if not municipality_id:
             return set()
-        return set(Membership.objects.filter(municipality_id=municipality_id).values_list("collaboration_id", flat=True))
+        return set(
+            Membership.objects.filter(municipality_id=municipality_id).values_list("collaboration_id", flat=True)
+        )
 
 
 class Municipality(MunicipalityScoped, models.Model):
@@ -225,9 +228,7 @@ class Collaboration(CollaborationScoped, models.Model):
             and self.medium_max_population is not None
             and self.small_max_population >= self.medium_max_population
         ):
-            raise ValidationError(
-                {"medium_max_population": _("The medium limit must be above the small limit.")}
-            )
+            raise ValidationError({"medium_max_population": _("The medium limit must be above the small limit.")})
 
     def size_segment(self, population: int | None) -> str | None:
         if population is None:
@@ -364,7 +365,11 @@ class Body(CollaborationScoped, TranslatedName):
     def clean(self) -> None:
         if self.kind == self.Kind.SECTOR_GROUP and not self.service_area_id:
             raise ValidationError({"service_area": _("A sector group needs a service area.")})
-        if self.service_area_id and self.collaboration_id and self.service_area.collaboration_id != self.collaboration_id:
+        if (
+            self.service_area_id
+            and self.collaboration_id
+            and self.service_area.collaboration_id != self.collaboration_id
+        ):
             raise ValidationError({"service_area": _("The service area belongs to another collaboration.")})
 
 
@@ -439,15 +444,15 @@ class Person(models.Model):
             )
         ]
 
-    def scope_collaboration_ids(self) -> set[int]:
-        if self.staff_of_id:
-            return {self.staff_of_id}
-        return MunicipalityScoped.scope_collaboration_ids(self)
-
     def __str__(self) -> str:
         full_name = self.user.get_full_name() or self.user.get_username()
         employer = self.municipality.name if self.municipality_id else str(self.staff_of)
         return f"{full_name} ({employer})"
+
+    def scope_collaboration_ids(self) -> set[int]:
+        if self.staff_of_id:
+            return {self.staff_of_id}
+        return MunicipalityScoped.scope_collaboration_ids(self)
 
     def clean(self) -> None:
         if bool(self.municipality_id) == bool(self.staff_of_id):

@@ -58,7 +58,9 @@ def grants_of(user, day: datetime.date | None = None) -> tuple[Grant, ...]:
         seats = (
             BodyMembership.objects.active_on(day)
             .filter(person_id=person.pk)
-            .values_list("body_id", "body__kind", "body__collaboration_id", "body__service_area_id", "represents_id", "role")
+            .values_list(
+                "body_id", "body__kind", "body__collaboration_id", "body__service_area_id", "represents_id", "role"
+            )
         )
         for body_id, kind, collaboration_id, service_area_id, represents_id, role in seats:
             grants.append(

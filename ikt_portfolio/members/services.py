@@ -130,14 +130,20 @@ def import_population(
     )
     if None in columns:
         report.errors.append(
-            (1, _("The header must name the columns municipality number, year and population (e.g. "
-                  "“kommunenummer;år;folkemengde”).")))
+            (
+                1,
+                _(
+                    "The header must name the columns municipality number, year and population (e.g. "
+                    "“kommunenummer;år;folkemengde”)."
+                ),
+            )
+        )
         return report
     code_col, year_col, population_col = columns
     rows = list(rows)
     numbers = {m.number: m for m in Municipality.objects.all().only("id", "number", "name")}
-    allowed_ids = None if is_operator(user) else set(
-        Municipality.objects.editable_by(user).values_list("id", flat=True)
+    allowed_ids = (
+        None if is_operator(user) else set(Municipality.objects.editable_by(user).values_list("id", flat=True))
     )
     parsed: dict[tuple[int, int], tuple[int, int]] = {}
     total = len(rows)
@@ -164,8 +170,11 @@ def import_population(
             continue
         if allowed_ids is not None and municipality.id not in allowed_ids:
             report.errors.append(
-                (index, _("%(municipality)s is not a member of a collaboration you administer.")
-                 % {"municipality": municipality})
+                (
+                    index,
+                    _("%(municipality)s is not a member of a collaboration you administer.")
+                    % {"municipality": municipality},
+                )
             )
             continue
         if not re.fullmatch(r"\d{4}", raw_year) or not 1800 <= int(raw_year) <= 2200:
@@ -180,8 +189,11 @@ def import_population(
         key = (municipality.id, int(raw_year))
         if key in parsed:
             report.errors.append(
-                (index, _("%(municipality)s %(year)s is already given on line %(line)s.")
-                 % {"municipality": municipality, "year": raw_year, "line": parsed[key][1]})
+                (
+                    index,
+                    _("%(municipality)s %(year)s is already given on line %(line)s.")
+                    % {"municipality": municipality, "year": raw_year, "line": parsed[key][1]},
+                )
             )
             continue
         parsed[key] = (int(digits), index)

@@ -61,7 +61,8 @@ def test_detail_outside_scope_is_not_found(api, world):
 
 def test_admin_adds_a_member_to_own_collaboration(api, world):
     response = login(api, world.admin_a.user).post(
-        "/api/v1/memberships/", {"collaboration": world.a.pk, "municipality": world.other.pk, "valid_from": "2025-01-01"}
+        "/api/v1/memberships/",
+        {"collaboration": world.a.pk, "municipality": world.other.pk, "valid_from": "2025-01-01"},
     )
     assert response.status_code == 201, response.json()
     membership = Membership.objects.get(pk=response.json()["id"])
@@ -72,7 +73,8 @@ def test_admin_adds_a_member_to_own_collaboration(api, world):
 
 def test_admin_cannot_write_into_another_collaboration(api, world):
     response = login(api, world.admin_a.user).post(
-        "/api/v1/memberships/", {"collaboration": world.b.pk, "municipality": world.small.pk, "valid_from": "2025-01-01"}
+        "/api/v1/memberships/",
+        {"collaboration": world.b.pk, "municipality": world.small.pk, "valid_from": "2025-01-01"},
     )
     assert response.status_code == 403
     assert not Membership.objects.filter(collaboration=world.b, municipality=world.small).exists()
@@ -80,7 +82,9 @@ def test_admin_cannot_write_into_another_collaboration(api, world):
 
 def test_admin_cannot_move_a_row_into_another_collaboration(api, world):
     membership = Membership.objects.get(collaboration=world.a, municipality=world.small)
-    response = login(api, world.admin_a.user).patch(f"/api/v1/memberships/{membership.pk}/", {"collaboration": world.b.pk})
+    response = login(api, world.admin_a.user).patch(
+        f"/api/v1/memberships/{membership.pk}/", {"collaboration": world.b.pk}
+    )
     assert response.status_code == 403
     membership.refresh_from_db()
     assert membership.collaboration == world.a
@@ -88,7 +92,8 @@ def test_admin_cannot_move_a_row_into_another_collaboration(api, world):
 
 def test_plain_member_cannot_write(api, world):
     response = login(api, world.member_small.user).post(
-        "/api/v1/memberships/", {"collaboration": world.a.pk, "municipality": world.other.pk, "valid_from": "2025-01-01"}
+        "/api/v1/memberships/",
+        {"collaboration": world.a.pk, "municipality": world.other.pk, "valid_from": "2025-01-01"},
     )
     assert response.status_code == 403
 
@@ -115,7 +120,12 @@ def test_invalid_kommunenummer_names_the_field(api, world):
 def test_overlapping_role_assignment_is_refused(api, world):
     response = login(api, world.admin_a.user).post(
         "/api/v1/role-assignments/",
-        {"person": world.admin_a.pk, "collaboration": world.a.pk, "capacity": "collaboration_admin", "valid_from": "2024-05-01"},
+        {
+            "person": world.admin_a.pk,
+            "collaboration": world.a.pk,
+            "capacity": "collaboration_admin",
+            "valid_from": "2024-05-01",
+        },
     )
     assert response.status_code == 400
 

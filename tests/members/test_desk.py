@@ -69,7 +69,12 @@ def test_member_sees_but_cannot_change(client, world):
     assert response.status_code == 200
     response = client.post(
         reverse("admin:ikt_members_membership_change", args=[own.pk]),
-        {"collaboration": world.a.pk, "municipality": own.municipality_id, "role": "member", "valid_from": "2020-01-01"},
+        {
+            "collaboration": world.a.pk,
+            "municipality": own.municipality_id,
+            "role": "member",
+            "valid_from": "2020-01-01",
+        },
     )
     assert response.status_code == 403
 
@@ -113,13 +118,17 @@ def test_changelist_queries_do_not_grow_with_rows(client, world, make_municipali
 
         for i in range(start, start + n):
             municipality = make_municipality(f"34{i + 10:02d}", f"Kommune {i}", 1000 + i)
-            collaboration = Collaboration.objects.create(name=f"S {i}", short_name=f"S{i}", host_municipality=municipality)
+            collaboration = Collaboration.objects.create(
+                name=f"S {i}", short_name=f"S{i}", host_municipality=municipality
+            )
             Membership.objects.create(collaboration=collaboration, municipality=municipality, valid_from="2020-01-01")
             area = ServiceArea.objects.create(collaboration=collaboration, code="x", name=f"Område {i}")
             body = Body.objects.create(collaboration=collaboration, kind="sector_group", name="F", service_area=area)
             person = make_person(f"p{i}", municipality=municipality)
             seat(person, body, represents=municipality)
-            RoleAssignment.objects.create(person=person, collaboration=collaboration, capacity="benefit_owner", valid_from="2020-01-01")
+            RoleAssignment.objects.create(
+                person=person, collaboration=collaboration, capacity="benefit_owner", valid_from="2020-01-01"
+            )
 
     grow(0, 2)
     few = count()
@@ -238,7 +247,9 @@ def test_inline_save_is_checked_even_when_the_choice_is_offered(rf, world):
     request = rf.post("/")
     request.user = world.admin_a.user
     with pytest.raises(PermissionDenied):
-        ensure_editable(request, RoleAssignment(person=world.member_small, collaboration=world.b, capacity="benefit_owner"))
+        ensure_editable(
+            request, RoleAssignment(person=world.member_small, collaboration=world.b, capacity="benefit_owner")
+        )
 
 
 def test_collaboration_page_queries_stay_bounded_as_members_grow(client, world, make_municipality):

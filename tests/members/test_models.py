@@ -61,13 +61,18 @@ def test_overlapping_membership_is_refused(world):
 
 
 def test_membership_after_an_ended_one_is_allowed(world):
-    Membership.objects.filter(collaboration=world.b, municipality=world.large).update(valid_to=datetime.date(2023, 12, 31))
+    Membership.objects.filter(collaboration=world.b, municipality=world.large).update(
+        valid_to=datetime.date(2023, 12, 31)
+    )
     Membership(collaboration=world.b, municipality=world.large, valid_from=datetime.date(2024, 1, 1)).full_clean()
 
 
 def test_end_before_start_is_refused(world):
     membership = Membership(
-        collaboration=world.b, municipality=world.small, valid_from=datetime.date(2024, 1, 1), valid_to=datetime.date(2023, 1, 1)
+        collaboration=world.b,
+        municipality=world.small,
+        valid_from=datetime.date(2024, 1, 1),
+        valid_to=datetime.date(2023, 1, 1),
     )
     with pytest.raises(ValidationError) as error:
         membership.full_clean()
@@ -90,12 +95,17 @@ def test_one_municipality_in_two_collaborations(world):
 
 def test_overlapping_seat_and_role_are_refused(world, seat, assign):
     with pytest.raises(ValidationError):
-        BodyMembership(person=world.council_member, body=world.council_a, valid_from=datetime.date(2025, 1, 1)).full_clean()
+        BodyMembership(
+            person=world.council_member, body=world.council_a, valid_from=datetime.date(2025, 1, 1)
+        ).full_clean()
     from ikt_portfolio.members.models import RoleAssignment
 
     with pytest.raises(ValidationError):
         RoleAssignment(
-            person=world.admin_a, collaboration=world.a, capacity="collaboration_admin", valid_from=datetime.date(2025, 1, 1)
+            person=world.admin_a,
+            collaboration=world.a,
+            capacity="collaboration_admin",
+            valid_from=datetime.date(2025, 1, 1),
         ).full_clean()
 
 
@@ -147,9 +157,14 @@ def test_segment_thresholds_must_be_ordered():
 
 def test_legal_form_history_is_dated_and_does_not_overlap(world):
     LegalFormPeriod.objects.create(
-        collaboration=world.a, legal_form="section27", valid_from=datetime.date(2006, 1, 1), valid_to=datetime.date(2019, 12, 31)
+        collaboration=world.a,
+        legal_form="section27",
+        valid_from=datetime.date(2006, 1, 1),
+        valid_to=datetime.date(2019, 12, 31),
     )
-    LegalFormPeriod(collaboration=world.a, legal_form="oppgavefellesskap", valid_from=datetime.date(2020, 1, 1)).full_clean()
+    LegalFormPeriod(
+        collaboration=world.a, legal_form="oppgavefellesskap", valid_from=datetime.date(2020, 1, 1)
+    ).full_clean()
     with pytest.raises(ValidationError):
         LegalFormPeriod(collaboration=world.a, legal_form="iks", valid_from=datetime.date(2019, 6, 1)).full_clean()
 

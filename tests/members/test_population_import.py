@@ -96,7 +96,9 @@ def test_desk_import_shows_the_report_and_writes_nothing_on_error(world, client)
     assert response.status_code == 200
     assert "abc" in response.content.decode()
     assert not PopulationFigure.objects.filter(year=2025).exists()
-    good = SimpleUploadedFile("g.csv", b"kommunenummer;\xc3\xa5r;folkemengde\n1573;2025;2139\n", content_type="text/csv")
+    good = SimpleUploadedFile(
+        "g.csv", b"kommunenummer;\xc3\xa5r;folkemengde\n1573;2025;2139\n", content_type="text/csv"
+    )
     response = client.post(url, {"file": good, "source": "SSB"})
     assert response.status_code == 302
     assert PopulationFigure.objects.filter(year=2025).count() == 1
