@@ -11,6 +11,7 @@ IKT_PORTFOLIO_LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 IKT_PORTFOLIO_APPS = [
     "ikt_portfolio.core",
     "ikt_portfolio.members",
+    "ikt_portfolio.workflow",
     "ikt_portfolio.api",
 ]
 

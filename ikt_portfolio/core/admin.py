@@ -26,8 +26,10 @@ def desk_capacity(user) -> str:
     return "desk"
 
 
-def _scope_answer(request, model, pk, kind: str) -> bool:
-    """Whether the user may see/edit one row; asked many times per page, so answered once per request."""
+def _scope_answer(request, model, obj, kind: str) -> bool:
+    """Whether the user may see/edit one row (given as instance or id, as Unfold's detail actions pass it);
+    asked many times per page, so answered once per request."""
+    pk = str(getattr(obj, "pk", obj))
     cache = request.__dict__.setdefault("_ikt_scope_answers", {})
     key = (model._meta.label, pk, kind)
     if key not in cache:
@@ -75,15 +77,15 @@ class ScopedAdminMixin(ScopedFormMixin):
 
     def has_view_permission(self, request, obj=None):
         allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or _scope_answer(request, self.model, obj.pk, "see"))
+        return allowed and (obj is None or _scope_answer(request, self.model, obj, "see"))
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or _scope_answer(request, self.model, obj.pk, "edit"))
+        return allowed and (obj is None or _scope_answer(request, self.model, obj, "edit"))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or _scope_answer(request, self.model, obj.pk, "edit"))
+        return allowed and (obj is None or _scope_answer(request, self.model, obj, "edit"))
 
     def save_model(self, request, obj, form, change):
         ensure_editable(request, obj)
@@ -129,7 +131,7 @@ class ScopedTabularInline(ScopedFormMixin, TabularInline):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or _scope_answer(request, self.parent_model, obj.pk, "edit"))
+        return allowed and (obj is None or _scope_answer(request, self.parent_model, obj, "edit"))
 
     has_add_permission = has_change_permission
     has_delete_permission = has_change_permission

@@ -54,3 +54,47 @@ def size_segments(collaboration: Collaboration, day: datetime.date | None = None
     """Municipality id → size segment for the collaboration's active members on `day`."""
     memberships = memberships_with_population(collaboration.memberships.active_on(day), day)
     return {m.municipality_id: collaboration.size_segment(m.population) for m in memberships}
+
+
+BODY_CAPACITIES = {
+    # capacity: (body kind, roles: None = any except lead, or a tuple of roles)
+    "sector_lead": ("sector_group", ("lead",)),
+    "sector_representative": ("sector_group", None),
+    "council_member": ("portfolio_council", None),
+    "board_member": ("board", None),
+    "owner_representative": ("owners_meeting", None),
+}
+
+
+def capacity_holders(collaboration_id: int, capacities, scope: dict | None = None, day=None) -> set[int]:
+    """User ids of the people who hold any of `capacities` in the collaboration today, limited by `scope`
+    (e.g. service_area_id) for seats in bodies tied to one service area. Two queries at most."""
+    from django.db.models import Q
+
+    from .models import BodyMembership, RoleAssignment
+
+    scope = scope or {}
+    seat_filter = Q()
+    for capacity in capacities:
+        if capacity not in BODY_CAPACITIES:
+            continue
+        kind, roles = BODY_CAPACITIES[capacity]
+        condition = Q(body__kind=kind)
+        condition &= Q(role__in=roles) if roles else ~Q(role="lead")
+        seat_filter |= condition
+    users: set[int] = set()
+    if seat_filter:
+        seats = BodyMembership.objects.active_on(day).filter(seat_filter, body__collaboration_id=collaboration_id)
+        if scope.get("service_area_id"):
+            seats = seats.filter(
+                Q(body__service_area_id__isnull=True) | Q(body__service_area_id=scope["service_area_id"])
+            )
+        users.update(seats.values_list("person__user_id", flat=True))
+    assigned = [c for c in capacities if c not in BODY_CAPACITIES or c == "owner_representative"]
+    if assigned:
+        users.update(
+            RoleAssignment.objects.active_on(day)
+            .filter(collaboration_id=collaboration_id, capacity__in=assigned)
+            .values_list("person__user_id", flat=True)
+        )
+    return users

@@ -43,22 +43,24 @@ def default_capacity_permissions() -> dict[str, list[str]]:
     return {capacity.value: (admin if capacity == Capacity.COLLABORATION_ADMIN else view) for capacity in Capacity}
 
 
-def ensure_capacity_groups(extra: dict[str, list[str]] | None = None) -> list[str]:
-    """Create the group of every capacity that has none yet, with its default permissions.
+def ensure_capacity_groups(app_label: str = "ikt_members", defaults: dict[str, list[str]] | None = None) -> list[str]:
+    """Give every capacity its group, and each group the default permissions of `app_label`'s models if
+    it has none of that app yet (a new app, or a new installation).
 
-    Existing groups are left as the administrators edited them. `extra` lets later apps add their models'
-    default permissions to new groups. Returns the names of the groups created.
+    Groups the administrators edited keep their edits: an app's defaults are applied once per group.
+    Returns the names of the groups that received defaults.
     """
-    created = []
-    defaults = default_capacity_permissions()
-    for capacity, codenames in defaults.items():
-        group, is_new = Group.objects.get_or_create(name=capacity)
-        if not is_new:
+    defaults = defaults if defaults is not None else default_capacity_permissions()
+    touched = []
+    for capacity in Capacity.values:
+        group, _created = Group.objects.get_or_create(name=capacity)
+        if group.permissions.filter(content_type__app_label=app_label).exists():
             continue
-        created.append(capacity)
-        wanted = codenames + (extra or {}).get(capacity, [])
-        group.permissions.set(Permission.objects.filter(codename__in=wanted, content_type__app_label="ikt_members"))
-    return created
+        wanted = defaults.get(capacity, [])
+        if wanted:
+            group.permissions.add(*Permission.objects.filter(codename__in=wanted, content_type__app_label=app_label))
+            touched.append(capacity)
+    return touched
 
 
 # ---------------------------------------------------------------------------------------------- population

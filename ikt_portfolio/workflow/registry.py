@@ -1,0 +1,71 @@
+"""Document types register here to be driven by the engine. The engine knows nothing of needs, projects
+or benefits: it asks their `WorkflowSubject` what it needs to know about a document."""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class WorkflowSubject:
+    """How the engine sees one kind of document. Subclass it and register it with `register`."""
+
+    model: type[models.Model]
+    label = ""  # shown in the Desk and the API, e.g. _("need")
+
+    def collaboration_id(self, document) -> int:
+        return document.collaboration_id
+
+    def scope(self, document) -> dict:
+        """What limits capacities held for part of a collaboration, e.g. {"service_area_id": 3}."""
+        return {}
+
+    def people_in(self, document, capacity: str) -> set[int] | None:
+        """Person ids who hold a document-relative capacity (the submitter of *this* document), or None
+        when the capacity is not document-relative for this type."""
+        return None
+
+    def owner_person_id(self, document) -> int | None:
+        """The person whose own document it is (self-approval is refused to them)."""
+        return None
+
+    def condition_variables(self, document) -> dict:
+        """Names a transition's condition may use."""
+        return {}
+
+    def recipients(self, document) -> set[int]:
+        """User ids told of every step (submitter, co-signers, followers)."""
+        return set()
+
+    def title(self, document) -> str:
+        return str(document)
+
+    def link(self, document) -> str:
+        return ""
+
+
+@dataclass
+class Registration:
+    label: str  # "app_label.modelname"
+    model: type[models.Model]
+    subject: WorkflowSubject
+
+
+_registry: dict[str, Registration] = {}
+
+
+def register(subject: WorkflowSubject) -> WorkflowSubject:
+    label = subject.model._meta.label_lower
+    _registry[label] = Registration(label, subject.model, subject)
+    return subject
+
+
+def document_types() -> dict[str, Registration]:
+    return dict(_registry)
+
+
+def registration_for(document_or_label) -> Registration:
+    label = document_or_label if isinstance(document_or_label, str) else document_or_label._meta.label_lower
+    try:
+        return _registry[label]
+    except KeyError:
+        raise LookupError(f"{label} is not registered with the workflow engine") from None

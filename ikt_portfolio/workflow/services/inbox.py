@@ -1,0 +1,93 @@
+"""The inbox: everything waiting for a user's action or vote, across every registered document type."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from ikt_portfolio.members.permissions import person_of
+
+from ..models import Transition, WorkflowVersion
+from ..registry import document_types
+from .engine import COMMITTEE_CAPACITY, ActionOption, _sources, available_actions
+
+
+@dataclass
+class InboxItem:
+    document: object
+    label: str
+    title: str
+    link: str
+    state: str
+    waiting_since: object
+    deadline_at: object
+    actions: list[ActionOption]
+
+    @property
+    def overdue(self) -> bool:
+        return self.deadline_at is not None and self.deadline_at <= timezone.now()
+
+
+def inbox(user) -> list[InboxItem]:
+    """Documents where the user (or someone who delegated to them) can act now, oldest first.
+
+    Candidates are narrowed in the database to the user's collaborations and to states with a transition
+    the user could take; the engine then decides each candidate exactly as it would for the action itself.
+    """
+    person = person_of(user)
+    if person is None:
+        return []
+    capacities_by_collaboration: dict[int, set[str]] = {}
+    for _person_id, grants, _behalf, allowed in _sources(user, None, timezone.localdate()):
+        for grant in grants:
+            if allowed is None or grant.capacity in allowed:
+                capacities_by_collaboration.setdefault(grant.collaboration_id, set()).add(grant.capacity)
+    collaboration_ids = set(capacities_by_collaboration)
+    items: list[InboxItem] = []
+    for registration in document_types().values():
+        versions = WorkflowVersion.objects.filter(
+            workflow__collaboration_id__in=collaboration_ids, workflow__document_type=registration.label
+        ).exclude(status=WorkflowVersion.Status.DRAFT)
+        waiting = _waiting_states(versions, capacities_by_collaboration)
+        if not waiting:
+            continue
+        documents = (
+            registration.model._default_manager.filter(waiting)
+            .select_related("workflow_version")
+            .order_by("state_entered_at")[:500]
+        )
+        subject = registration.subject
+        for document in documents:
+            actions = [option for option in available_actions(document, user, with_warnings=False) if option.allowed]
+            if actions:
+                items.append(
+                    InboxItem(
+                        document,
+                        registration.label,
+                        subject.title(document),
+                        subject.link(document),
+                        document.state,
+                        document.state_entered_at,
+                        document.deadline_at,
+                        actions,
+                    )
+                )
+    items.sort(key=lambda item: item.waiting_since or timezone.now())
+    return items
+
+
+def _waiting_states(versions, capacities_by_collaboration) -> Q | None:
+    """Q matching documents in a state with a transition the user's capacities might allow."""
+    condition = None
+    transitions = Transition.objects.filter(version__in=versions).select_related("from_state", "version__workflow")
+    for transition in transitions:
+        held = capacities_by_collaboration.get(transition.version.workflow.collaboration_id, set())
+        wanted = (
+            {COMMITTEE_CAPACITY[transition.committee]} if transition.committee else set(transition.allowed_capacities)
+        )
+        # Document-relative capacities (the submitter) are checked per document by the engine.
+        if not (wanted & held or "submitter" in wanted):
+            continue
+        term = Q(workflow_version_id=transition.version_id, state=transition.from_state.key)
+        condition = term if condition is None else condition | term
+    return condition

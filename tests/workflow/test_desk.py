@@ -1,0 +1,59 @@
+import pytest
+from django.urls import reverse
+
+from ikt_portfolio.workflow import services
+from ikt_portfolio.workflow.models import State, WorkflowVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_version_page_draws_the_diagram(client, route):
+    client.force_login(route.world.admin_a.user)
+    page = client.get(reverse("admin:ikt_workflow_workflowversion_change", args=[route.version.pk])).content.decode()
+    assert "<svg" in page and "Til porteføljerådet" in page and "Ta med i porteføljen" in page
+
+
+def test_inbox_lists_what_waits_for_the_user(client, route, new_ticket):
+    ticket = new_ticket(title="Velferdsteknologi i hjemmetjenesten")
+    services.perform(ticket, "submit", route.submitter.user)
+    client.force_login(route.world.lead.user)
+    page = client.get(reverse("admin:ikt_workflow_inbox")).content.decode()
+    assert "Velferdsteknologi i hjemmetjenesten" in page
+    client.force_login(route.world.member_other.user)
+    page = client.get(reverse("admin:ikt_workflow_inbox")).content.decode()
+    assert "Velferdsteknologi" not in page
+
+
+def test_dashboard_counts_the_inbox(client, route, new_ticket):
+    services.perform(new_ticket(), "submit", route.submitter.user)
+    client.force_login(route.world.lead.user)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Venter på deg" in page or "Waiting for you" in page
+
+
+def test_publishing_a_broken_draft_shows_every_reason(client, route):
+    admin = route.world.admin_a.user
+    draft = services.new_draft(route.version.workflow, admin)
+    State.objects.create(version=draft, key="orphan", name="Foreldreløs", category="open")
+    client.force_login(admin)
+    response = client.get(reverse("admin:ikt_workflow_workflowversion_publish_version", args=[draft.pk]), follow=True)
+    assert "orphan" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == WorkflowVersion.Status.DRAFT
+
+
+def test_new_draft_and_publish_from_the_desk(client, route):
+    client.force_login(route.world.admin_a.user)
+    response = client.get(reverse("admin:ikt_workflow_workflow_make_draft", args=[route.version.workflow.pk]))
+    draft = WorkflowVersion.objects.get(workflow=route.version.workflow, number=2)
+    assert response.status_code == 302 and draft.states.count() == route.version.states.count()
+    client.get(reverse("admin:ikt_workflow_workflowversion_publish_version", args=[draft.pk]))
+    draft.refresh_from_db()
+    route.version.refresh_from_db()
+    assert draft.status == "published" and route.version.status == "retired"
+
+
+def test_another_collaboration_cannot_see_the_workflow(client, route):
+    client.force_login(route.world.admin_b.user)
+    response = client.get(reverse("admin:ikt_workflow_workflowversion_change", args=[route.version.pk]))
+    assert response.status_code == 302
