@@ -42,9 +42,12 @@ SYSTEM_CAPACITIES = {
 def capacity_label(key: str) -> str:
     """The capacity recorded on a history row, in the reader's language."""
     from ikt_portfolio.members.capacities import Capacity
+    from ikt_portfolio.members.models import Body
 
     if key in Capacity.values:
         return str(Capacity(key).label)
+    if key.startswith("committee:") and key[10:] in Body.Kind.values:
+        return str(Body.Kind(key[10:]).label)
     return str(SYSTEM_CAPACITIES.get(key, key))
 
 

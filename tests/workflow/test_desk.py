@@ -57,3 +57,53 @@ def test_another_collaboration_cannot_see_the_workflow(client, route):
     client.force_login(route.world.admin_b.user)
     response = client.get(reverse("admin:ikt_workflow_workflowversion_change", args=[route.version.pk]))
     assert response.status_code == 302
+
+
+def test_document_page_shows_actions_and_reasons_and_acts(client, route, new_ticket):
+    ticket = new_ticket(title="Felles journalsystem")
+    services.perform(ticket, "submit", route.submitter.user)
+    client.force_login(route.world.lead.user)
+    url = reverse("admin:workflow_app_ticket_change", args=[ticket.pk])
+    page = client.get(url).content.decode()
+    assert "Ta opp i faggruppen" in page and 'name="revision"' in page
+    response = client.post(
+        reverse("admin:workflow_app_ticket_workflow", args=[ticket.pk]),
+        {"action": "take_up", "revision": ticket.workflow_revision, "next": url},
+    )
+    assert response.status_code == 302 and response.url == url
+    ticket.refresh_from_db()
+    assert ticket.state == "in_sector_group"
+
+
+def test_document_page_refuses_with_the_reason(client, route, new_ticket):
+    ticket = new_ticket()
+    client.force_login(route.world.lead.user)
+    response = client.post(
+        reverse("admin:workflow_app_ticket_workflow", args=[ticket.pk]), {"action": "submit"}, follow=True
+    )
+    ticket.refresh_from_db()
+    assert ticket.state == "draft"
+    assert any("submitter" in str(m) or "innmelder" in str(m) for m in response.context["messages"])
+
+
+def test_document_page_does_not_redirect_elsewhere(client, route, new_ticket):
+    ticket = new_ticket()
+    client.force_login(route.submitter.user)
+    response = client.post(
+        reverse("admin:workflow_app_ticket_workflow", args=[ticket.pk]),
+        {"action": "submit", "next": "https://evil.example/"},
+    )
+    assert "evil" not in response.url
+
+
+def test_votes_from_the_document_page(client, route, new_ticket):
+    from tests.workflow.test_engine import at_council
+
+    ticket = at_council(route, new_ticket())
+    for member, choice in zip(route.council, ("yes", "yes", "abstain"), strict=True):
+        client.force_login(member.user)
+        client.post(
+            reverse("admin:workflow_app_ticket_workflow", args=[ticket.pk]), {"action": "include", "choice": choice}
+        )
+    ticket.refresh_from_db()
+    assert ticket.state == "approved"

@@ -215,3 +215,25 @@ def test_per_state_edit_rights(route, new_ticket):
     assert not services.may_edit(ticket, route.world.lead.user)
     act(ticket, "submit", route.submitter)
     assert not services.may_edit(ticket, route.submitter.user)
+
+
+def test_inbox_queries_do_not_grow_with_items(route, new_ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    member = route.council[0]
+
+    def count():
+        user = type(member.user).objects.get(pk=member.user.pk)
+        with CaptureQueriesContext(connection) as queries:
+            items = services.inbox(user)
+        return len(queries), len(items)
+
+    for _ in range(2):
+        services.vote(at_council(route, new_ticket()), "include", route.council[1].user, "yes")
+    few, few_items = count()
+    for _ in range(6):
+        at_council(route, new_ticket())
+    many, many_items = count()
+    assert (few_items, many_items) == (2, 8)
+    assert many == few

@@ -198,10 +198,13 @@ def current_state(document) -> State:
     return state
 
 
-def available_actions(document, user, *, with_warnings: bool = True) -> list[ActionOption]:
+def available_actions(
+    document, user, *, with_warnings: bool = True, lookups: "CommitteeLookups | None" = None
+) -> list[ActionOption]:
     """Every action leading out of the document's state, each allowed or not, with the reason."""
     if not document.workflow_version_id:
         return []
+    lookups = lookups or CommitteeLookups()
     subject = registration_for(document).subject
     options = []
     variables = None
@@ -222,7 +225,7 @@ def available_actions(document, user, *, with_warnings: bool = True) -> list[Act
                 }
                 continue
         if transition.is_committee:
-            _describe_ballot(document, user, option)
+            _describe_ballot(document, user, option, lookups)
             if option.allowed and with_warnings:
                 option.warning = _two_capacity_warning(document, option.standing)
             continue
@@ -428,62 +431,124 @@ def tally(rule: str, required: int | None, quorum: int, eligible: int, choices: 
     return Ballot.Outcome.OPEN
 
 
-def committee_body(document, transition: Transition) -> Body:
-    subject = registration_for(document).subject
-    bodies = Body.objects.filter(collaboration_id=subject.collaboration_id(document), kind=transition.committee)
-    service_area_id = subject.scope(document).get("service_area_id")
-    if transition.committee == Body.Kind.SECTOR_GROUP and service_area_id:
-        bodies = bodies.filter(service_area_id=service_area_id)
-    body = bodies.order_by("pk").first()
-    if body is None:
-        raise WorkflowError(_("The collaboration has no body to decide this."))
-    return body
+class CommitteeLookups:
+    """What `available_actions` needs to know about committee decisions, looked up once per call (and
+    filled in bulk by the inbox, so its cost does not grow with the number of items)."""
 
+    def __init__(self):
+        self.ballots: dict[str, Ballot | None] = {}
+        self.votes: dict[int, list[tuple[int, str]]] = {}
+        self.bodies: dict[tuple, Body | None] = {}
+        self.members: dict[int, list[int]] = {}
 
-def _voting_members(body: Body) -> list[int]:
-    return sorted(
-        set(
+    @staticmethod
+    def ballot_key(document, transition: Transition) -> str:
+        return f"{ContentType.objects.get_for_model(document).pk}:{document.pk}:{transition.pk}"
+
+    def ballot(self, document, transition: Transition) -> Ballot | None:
+        key = self.ballot_key(document, transition)
+        if key not in self.ballots:
+            self.ballots[key] = Ballot.objects.filter(open_key=key).first()
+        return self.ballots[key]
+
+    def votes_in(self, ballot: Ballot) -> list[tuple[int, str]]:
+        if ballot.pk not in self.votes:
+            self.votes[ballot.pk] = list(ballot.votes.values_list("voter_id", "choice"))
+        return self.votes[ballot.pk]
+
+    def body(self, document, transition: Transition) -> Body:
+        subject = registration_for(document).subject
+        service_area_id = subject.scope(document).get("service_area_id")
+        if transition.committee != Body.Kind.SECTOR_GROUP:
+            service_area_id = None
+        key = (subject.collaboration_id(document), transition.committee, service_area_id)
+        if key not in self.bodies:
+            bodies = Body.objects.filter(collaboration_id=key[0], kind=key[1])
+            if service_area_id:
+                bodies = bodies.filter(service_area_id=service_area_id)
+            self.bodies[key] = bodies.order_by("pk").first()
+        if self.bodies[key] is None:
+            raise WorkflowError(_("The collaboration has no body to decide this."))
+        return self.bodies[key]
+
+    def voting_members(self, body: Body) -> list[int]:
+        if body.pk not in self.members:
+            self.members[body.pk] = sorted(
+                set(
+                    BodyMembership.objects.active_on()
+                    .filter(body=body, role__in=BodyMembership.VOTING_ROLES)
+                    .values_list("person_id", flat=True)
+                )
+            )
+        return self.members[body.pk]
+
+    def prefetch(self, pairs) -> None:
+        """Load the open ballots (with votes), bodies and voting members of many (document, transition)."""
+        pairs = list(pairs)
+        if not pairs:
+            return
+        keys = {self.ballot_key(document, transition) for document, transition in pairs}
+        self.ballots.update(dict.fromkeys(keys))
+        ballots = list(Ballot.objects.filter(open_key__in=keys))
+        self.ballots.update({ballot.open_key: ballot for ballot in ballots})
+        for ballot in ballots:
+            self.votes[ballot.pk] = []
+        for ballot_id, voter_id, choice in Vote.objects.filter(ballot__in=ballots).values_list(
+            "ballot_id", "voter_id", "choice"
+        ):
+            self.votes[ballot_id].append((voter_id, choice))
+        collaboration_ids = {registration_for(d).subject.collaboration_id(d) for d, _t in pairs}
+        kinds = {t.committee for _d, t in pairs}
+        bodies = list(Body.objects.filter(collaboration_id__in=collaboration_ids, kind__in=kinds).order_by("-pk"))
+        for body in bodies:  # descending, so the lowest pk of a kind wins, as in `body()`
+            area = body.service_area_id if body.kind == Body.Kind.SECTOR_GROUP else None
+            self.bodies[(body.collaboration_id, body.kind, area)] = body
+        members: dict[int, set[int]] = {body.pk: set() for body in bodies}
+        for body_id, person_id in (
             BodyMembership.objects.active_on()
-            .filter(body=body, role__in=BodyMembership.VOTING_ROLES)
-            .values_list("person_id", flat=True)
-        )
-    )
+            .filter(body__in=bodies, role__in=BodyMembership.VOTING_ROLES)
+            .values_list("body_id", "person_id")
+        ):
+            members[body_id].add(person_id)
+        self.members.update({body_id: sorted(people) for body_id, people in members.items()})
+
+
+def committee_body(document, transition: Transition) -> Body:
+    return CommitteeLookups().body(document, transition)
 
 
 def _open_ballot(document, transition: Transition) -> Ballot:
-    content_type = ContentType.objects.get_for_model(document)
-    key = f"{content_type.pk}:{document.pk}:{transition.pk}"
+    lookups = CommitteeLookups()
+    key = lookups.ballot_key(document, transition)
     ballot = Ballot.objects.filter(open_key=key).first()
     if ballot is not None:
         return ballot
-    body = committee_body(document, transition)
-    eligible = _voting_members(body)
+    body = lookups.body(document, transition)
     try:
         with transaction.atomic():
             return Ballot.objects.create(
-                content_type=content_type,
+                content_type=ContentType.objects.get_for_model(document),
                 object_id=document.pk,
                 collaboration_id=body.collaboration_id,
                 transition=transition,
                 body=body,
-                eligible=eligible,
+                eligible=lookups.voting_members(body),
                 open_key=key,
             )
     except IntegrityError:  # opened by a concurrent first vote
         return Ballot.objects.get(open_key=key)
 
 
-def _describe_ballot(document, user, option: ActionOption) -> None:
+def _describe_ballot(document, user, option: ActionOption, lookups: CommitteeLookups) -> None:
     transition = option.transition
-    content_type = ContentType.objects.get_for_model(document)
-    ballot = Ballot.objects.filter(open_key=f"{content_type.pk}:{document.pk}:{transition.pk}").first()
+    ballot = lookups.ballot(document, transition)
     option.ballot = ballot
     if ballot is not None:
-        choices = list(ballot.votes.values_list("choice", flat=True))
+        choices = [choice for _voter_id, choice in lookups.votes_in(ballot)]
         option.votes = {choice: choices.count(choice) for choice in Vote.Choice.values} | {
             "eligible": len(ballot.eligible)
         }
-    voter = _voter(document, transition, user, ballot)
+    voter = _voter(document, transition, user, ballot, lookups)
     if voter is None:
         option.reason = _("Decided by a vote of the members of %(body)s.") % {
             "body": Body.Kind(transition.committee).label
@@ -492,13 +557,14 @@ def _describe_ballot(document, user, option: ActionOption) -> None:
     option.allowed, option.standing = True, voter
 
 
-def _voter(document, transition: Transition, user, ballot: Ballot | None) -> Standing | None:
+def _voter(document, transition: Transition, user, ballot: Ballot | None, lookups: CommitteeLookups) -> Standing | None:
     """The seat the user votes for: their own, else that of a member who delegated to them."""
     capacity = COMMITTEE_CAPACITY[transition.committee]
-    eligible = (
-        set(ballot.eligible) if ballot is not None else set(_voting_members(committee_body(document, transition)))
-    )
-    voted = set(ballot.votes.values_list("voter_id", flat=True)) if ballot is not None else set()
+    if ballot is not None:
+        eligible = set(ballot.eligible)
+        voted = {voter_id for voter_id, _choice in lookups.votes_in(ballot)}
+    else:
+        eligible, voted = set(lookups.voting_members(lookups.body(document, transition))), set()
     for standing in standings(user, document, [capacity]):
         if standing.person_id in eligible and standing.person_id not in voted:
             return standing
@@ -541,7 +607,7 @@ def vote(document, action: str, user, choice: str, *, comment: str = "") -> Vote
         ballot = Ballot.objects.select_for_update().get(pk=_open_ballot(fresh, transition).pk)
         if ballot.outcome != Ballot.Outcome.OPEN:
             raise WorkflowConflict(_("The vote is already closed."))
-        voter = _voter(fresh, transition, user, ballot)
+        voter = _voter(fresh, transition, user, ballot, CommitteeLookups())
         if voter is None:
             already = ballot.votes.filter(voter__user=user).exists()
             raise ActionRefused(

@@ -9,7 +9,7 @@ from ikt_portfolio.members.permissions import person_of
 
 from ..models import Transition, WorkflowVersion
 from ..registry import document_types
-from .engine import COMMITTEE_CAPACITY, ActionOption, _sources, available_actions
+from .engine import COMMITTEE_CAPACITY, ActionOption, CommitteeLookups, _sources, available_actions, graph_of
 
 
 @dataclass
@@ -57,8 +57,17 @@ def inbox(user) -> list[InboxItem]:
             .order_by("state_entered_at")[:500]
         )
         subject = registration.subject
+        documents = list(documents)
+        lookups = CommitteeLookups()
+        lookups.prefetch(
+            (document, transition)
+            for document in documents
+            for transition in graph_of(document.workflow_version).outgoing.get(document.state, [])
+            if transition.is_committee
+        )
         for document in documents:
-            actions = [option for option in available_actions(document, user, with_warnings=False) if option.allowed]
+            options = available_actions(document, user, with_warnings=False, lookups=lookups)
+            actions = [option for option in options if option.allowed]
             if actions:
                 items.append(
                     InboxItem(
