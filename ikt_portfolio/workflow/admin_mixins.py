@@ -22,7 +22,7 @@ class WorkflowDocumentAdminMixin:
             path(
                 "<path:object_id>/workflow/",
                 self.admin_site.admin_view(require_POST(self.workflow_action_view)),
-                name="%s_%s_workflow" % info,
+                name="{}_{}_workflow".format(*info),
             )
         ] + super().get_urls()
 

@@ -5,7 +5,10 @@ from ikt_portfolio.workflow import services
 
 
 class Command(BaseCommand):
-    help = "Send deadline reminders and escalations, and deliver waiting e-mail notifications. Run it every few minutes (cron)."
+    help = (
+        "Send deadline reminders and escalations, and deliver waiting e-mail notifications. "
+        "Run it every few minutes (cron)."
+    )
 
     def handle(self, *args, **options):
         deadlines = services.run_deadlines()
