@@ -12,6 +12,7 @@ IKT_PORTFOLIO_APPS = [
     "ikt_portfolio.core",
     "ikt_portfolio.members",
     "ikt_portfolio.workflow",
+    "ikt_portfolio.needs",
     "ikt_portfolio.api",
 ]
 

@@ -33,3 +33,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+from tests.workflow.conftest import new_ticket, route  # noqa: E402, F401  (shared workflow fixtures)

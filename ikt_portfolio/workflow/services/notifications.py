@@ -58,8 +58,15 @@ def notify(user_ids: Iterable[int], document, kind: str, compose) -> list[Notifi
             )
         )
     created = Notification.objects.bulk_create(rows)
-    transaction.on_commit(queue_delivery)
+    _queue_delivery_after_commit()
     return created
+
+
+def _queue_delivery_after_commit() -> None:
+    """One delivery job per transaction, however many notifications it wrote."""
+    connection = transaction.get_connection()
+    if not any(callback is queue_delivery for _savepoints, callback, _robust in connection.run_on_commit):
+        transaction.on_commit(queue_delivery)
 
 
 def next_actors(document, transition_from_state) -> set[int]:

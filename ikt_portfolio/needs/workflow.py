@@ -1,0 +1,45 @@
+"""Needs as seen by the workflow engine."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ikt_portfolio.workflow.registry import WorkflowSubject, register
+
+from .models import Need
+
+
+class NeedSubject(WorkflowSubject):
+    model = Need
+    label = _("need")
+    condition_names = {"estimated_cost", "estimated_effort", "strategic", "urgency", "affected_count", "service_area"}
+
+    def scope(self, document):
+        return {"service_area_id": document.service_area_id}
+
+    def people_in(self, document, capacity):
+        return {document.submitted_by_id} if capacity == "submitter" else None
+
+    def owner_person_id(self, document):
+        return document.submitted_by_id
+
+    def condition_variables(self, document):
+        return {
+            "estimated_cost": document.estimated_cost or 0,
+            "estimated_effort": document.estimated_effort or 0,
+            "strategic": document.strategic,
+            "urgency": document.urgency,
+            "affected_count": document.affected_count or 0,
+            "service_area": document.service_area.code if document.service_area_id else "",
+        }
+
+    def recipients(self, document):
+        return {document.submitted_by.user_id}
+
+    def title(self, document):
+        return str(document)
+
+    def link(self, document):
+        return reverse("admin:ikt_needs_need_change", args=[document.pk])
+
+
+register(NeedSubject())
