@@ -23,7 +23,8 @@ def load_needs(context: dict, out) -> None:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
-        raise DemoDataError(_("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": error})
+        message = _("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": error}
+        raise DemoDataError(message) from error
     collaboration = context["collaboration"]
     goals = {}
     for spec in data.get("goals", []):
