@@ -1,5 +1,6 @@
 """Needs (behov) reported by municipal staff on the collaboration platform, and the goals they serve."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
@@ -159,3 +160,68 @@ class Need(CollaborationScoped, WorkflowDocument):
             and self.service_area.collaboration_id != self.collaboration_id
         ):
             raise ValidationError({"service_area": _("The service area belongs to another collaboration.")})
+
+
+class CoSign(models.Model):
+    """Another member says "we have this need too", with its own expected benefit."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="co_signs", verbose_name=_("need"))
+    municipality = models.ForeignKey(
+        "ikt_members.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    person = models.ForeignKey(
+        "ikt_members.Person", on_delete=models.PROTECT, related_name="co_signs", verbose_name=_("signed by")
+    )
+    expected_benefit = models.TextField(_("the benefit for us"), blank=True, validators=[MaxLengthValidator(3000)])
+    affected_count = models.PositiveIntegerField(_("how many are affected here, roughly"), null=True, blank=True)
+    created_at = models.DateTimeField(_("signed"), auto_now_add=True)
+    history = audited()
+
+    class Meta:
+        verbose_name = _("co-signature")
+        verbose_name_plural = _("co-signatures")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["need", "municipality"], name="ikt_cosign_once_per_municipality")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} – {self.need}"
+
+
+class Comment(models.Model):
+    """A comment or question on a need, between the sector group and the people who reported it."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="comments", verbose_name=_("need"))
+    author = models.ForeignKey(
+        "ikt_members.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("written by")
+    )
+    capacity = models.CharField(_("in the capacity of"), max_length=40, blank=True)
+    body = models.TextField(_("comment"), validators=[MaxLengthValidator(5000)])
+    is_question = models.BooleanField(_("a question to the submitter"), default=False)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True, db_index=True)
+    history = audited()
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Follow(models.Model):
+    """Someone who wants to hear of every step of a need."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_needs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [models.UniqueConstraint(fields=["need", "user"], name="ikt_follow_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.need}"

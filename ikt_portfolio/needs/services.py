@@ -1,4 +1,4 @@
-"""Business rules of needs: reporting one (numbered per collaboration, straight into its workflow)."""
+"""Business rules of needs: reporting, co-signing, commenting and following."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 
 from ikt_portfolio.core.audit import acting_as
 from ikt_portfolio.members.capacities import Capacity
-from ikt_portfolio.members.permissions import has_capacity, person_of
+from ikt_portfolio.members.permissions import collaboration_ids, has_capacity, person_of
 from ikt_portfolio.workflow import services as workflow
 
-from .models import Need
+from .models import Comment, CoSign, Follow, Need
 
 
 def create_need(*, user, collaboration, goals=(), **fields) -> Need:
@@ -36,3 +36,69 @@ def create_need(*, user, collaboration, goals=(), **fields) -> Need:
             need.pk = None
             continue
     raise ValidationError(_("The need could not be numbered; please try again."))
+
+
+def _open_for_participation(need: Need) -> None:
+    state = workflow.current_state(need)
+    if state.is_final or need.state == "draft" or state.key == "draft":
+        raise ValidationError(_("The need is not open for this now (it is “%(state)s”).") % {"state": state})
+
+
+def co_sign(need: Need, *, user, expected_benefit: str = "", affected_count: int | None = None) -> CoSign:
+    """“We have this need too”: one co-signature per member municipality, not the submitter's own."""
+    person = person_of(user)
+    if person is None or not person.municipality_id:
+        raise ValidationError(_("Only people employed by a member municipality can co-sign."))
+    if not has_capacity(user, Capacity.SUBMITTER, need.collaboration_id):
+        raise ValidationError(_("Your municipality is not a member of this collaboration."))
+    if person.municipality_id == need.municipality_id:
+        raise ValidationError(_("Your municipality reported this need; it cannot co-sign it as well."))
+    _open_for_participation(need)
+    if CoSign.objects.filter(need=need, municipality_id=person.municipality_id).exists():
+        raise ValidationError(_("Your municipality has already co-signed this need."))
+    signature = CoSign(
+        need=need,
+        municipality_id=person.municipality_id,
+        person=person,
+        expected_benefit=expected_benefit,
+        affected_count=affected_count,
+    )
+    signature.full_clean()
+    try:
+        with transaction.atomic(), acting_as(Capacity.SUBMITTER):
+            signature.save()
+            Follow.objects.get_or_create(need=need, user=user)
+    except IntegrityError as error:  # a colleague co-signed at the same moment
+        raise ValidationError(_("Your municipality has already co-signed this need.")) from error
+    return signature
+
+
+def add_comment(need: Need, *, user, body: str, is_question: bool = False) -> Comment:
+    """Anyone in the collaboration may comment; questions to the submitter come from its sector group."""
+    person = person_of(user)
+    if person is None or need.collaboration_id not in collaboration_ids(user):
+        raise ValidationError(_("Only people in the collaboration can comment."))
+    capacity = ""
+    for candidate in (Capacity.SECTOR_LEAD, Capacity.SECTOR_REPRESENTATIVE):
+        if workflow.standings(user, need, [candidate]):
+            capacity = candidate
+            break
+    if is_question and not capacity:
+        raise ValidationError(_("Only the sector group asks the submitter questions."))
+    if person.pk == need.submitted_by_id:
+        capacity = Capacity.SUBMITTER
+    comment = Comment(need=need, author=person, capacity=capacity, body=body.strip(), is_question=is_question)
+    comment.full_clean()
+    with transaction.atomic(), acting_as(capacity or "participant"):
+        comment.save()
+    return comment
+
+
+def follow(need: Need, *, user) -> Follow:
+    if need.collaboration_id not in collaboration_ids(user):
+        raise ValidationError(_("Only people in the collaboration can follow a need."))
+    return Follow.objects.get_or_create(need=need, user=user)[0]
+
+
+def unfollow(need: Need, *, user) -> None:
+    Follow.objects.filter(need=need, user=user).delete()

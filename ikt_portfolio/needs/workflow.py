@@ -33,7 +33,11 @@ class NeedSubject(WorkflowSubject):
         }
 
     def recipients(self, document):
-        return {document.submitted_by.user_id}
+        """The submitter, every co-signer and every follower hear of each step."""
+        users = {document.submitted_by.user_id}
+        users |= set(document.co_signs.values_list("person__user_id", flat=True))
+        users |= set(document.followers.values_list("user_id", flat=True))
+        return users
 
     def title(self, document):
         return str(document)
