@@ -130,7 +130,7 @@ DEFAULT_FROM_EMAIL = env.str("IKT_DEFAULT_FROM_EMAIL", default="ikt-portefolje@l
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "ikt_portfolio.core.rest.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ikt_portfolio.core.rest.ScopedModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "ikt_portfolio.core.rest.Pagination",

@@ -6,12 +6,15 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from ikt_portfolio.members import api as members_api
+from ikt_portfolio.workflow import api as workflow_api
 
 router = DefaultRouter()
 members_api.register(router)
+workflow_api.register(router)
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/workflow/", include(workflow_api.urlpatterns)),
     path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

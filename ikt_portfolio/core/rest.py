@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination, permissions
+from rest_framework.authentication import TokenAuthentication as _TokenAuthentication
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -35,3 +36,19 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = serializers.ValidationError(serializers.as_serializer_error(exc))
     return drf_exception_handler(exc, context)
+
+
+class TokenAuthentication(_TokenAuthentication):
+    """Token authentication that also switches to the person's chosen language: token clients are
+    authenticated after the middleware that does this for browser sessions has run."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            from django.utils import translation
+
+            person = getattr(result[0], "person", None) if hasattr(result[0], "person") else None
+            if person is not None and not request.META.get("HTTP_ACCEPT_LANGUAGE"):
+                translation.activate(person.language)
+                request._request.LANGUAGE_CODE = person.language
+        return result

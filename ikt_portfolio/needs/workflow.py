@@ -1,5 +1,6 @@
 """Needs as seen by the workflow engine."""
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,9 @@ class NeedSubject(WorkflowSubject):
 
     def people_in(self, document, capacity):
         return {document.submitted_by_id} if capacity == "submitter" else None
+
+    def relative_filter(self, capacity, person_ids):
+        return Q(submitted_by_id__in=person_ids) if capacity == "submitter" else None
 
     def owner_person_id(self, document):
         return document.submitted_by_id

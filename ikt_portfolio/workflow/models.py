@@ -200,6 +200,13 @@ class Transition(VersionPart):
         _("quorum"), default=0, help_text=_("Votes (including abstentions) needed before the decision is valid.")
     )
     veto_allowed = models.BooleanField(_("veto allowed"), default=False)
+    awaited = models.BooleanField(
+        _("awaited"),
+        default=True,
+        help_text=_(
+            "Someone is expected to take it: it puts the item in their inbox. Off for options such as withdrawing."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     history = audited()
 

@@ -24,6 +24,11 @@ class WorkflowSubject:
         when the capacity is not document-relative for this type."""
         return None
 
+    def relative_filter(self, capacity: str, person_ids: set[int]):
+        """A Q narrowing documents to those where one of `person_ids` holds the document-relative
+        `capacity` (used by the inbox), or None when the capacity is not document-relative."""
+        return None
+
     def owner_person_id(self, document) -> int | None:
         """The person whose own document it is (self-approval is refused to them)."""
         return None

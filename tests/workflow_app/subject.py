@@ -1,3 +1,5 @@
+from django.db.models import Q
+
 from ikt_portfolio.workflow.registry import WorkflowSubject, register
 
 from .models import Ticket
@@ -13,6 +15,9 @@ class TicketSubject(WorkflowSubject):
 
     def people_in(self, document, capacity):
         return {document.submitted_by_id} if capacity == "submitter" else None
+
+    def relative_filter(self, capacity, person_ids):
+        return Q(submitted_by_id__in=person_ids) if capacity == "submitter" else None
 
     def owner_person_id(self, document):
         return document.submitted_by_id

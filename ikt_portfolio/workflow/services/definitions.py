@@ -138,6 +138,7 @@ TRANSITION_FIELDS = [
     "votes_required",
     "quorum",
     "veto_allowed",
+    "awaited",
     "order",
 ]
 

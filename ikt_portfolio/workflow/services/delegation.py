@@ -48,7 +48,8 @@ def revoke(delegation: Delegation, *, by) -> Delegation:
         raise ValidationError(_("Only the person themselves or an administrator can revoke a delegation."))
     if delegation.revoked_at is not None:
         raise ValidationError(_("The delegation is already revoked."))
-    with transaction.atomic(), acting_as("delegator"):
+    capacity = "delegator" if acting is not None and acting.pk == delegation.delegator_id else "collaboration_admin"
+    with transaction.atomic(), acting_as("operator" if is_operator(by) else capacity):
         delegation.revoked_at = timezone.now()
         delegation.revoked_by = by
         delegation.save(update_fields=["revoked_at", "revoked_by"])

@@ -240,6 +240,10 @@ def available_actions(
             continue
         owner = subject.owner_person_id(document)
         if not transition.allow_self_approval and owner is not None:
+            # Neither one's own item, nor one's own item reached through someone else's delegation.
+            acting = person_of(user)
+            if acting is not None and acting.pk == owner:
+                found = []
             found = [s for s in found if s.person_id != owner]
             if not found:
                 option.reason = _("You cannot approve your own item.")
@@ -420,8 +424,10 @@ def tally(rule: str, required: int | None, quorum: int, eligible: int, choices: 
     if rule == VoteRule.UNANIMITY:
         if Vote.Choice.NO in choices or eligible == 0:
             return Ballot.Outcome.FAILED
-        return Ballot.Outcome.PASSED if remaining == 0 and yes >= 1 and cast >= quorum else Ballot.Outcome.OPEN
-    needed = eligible // 2 + 1 if rule == VoteRule.MAJORITY else (required or 0)
+        if remaining > 0:
+            return Ballot.Outcome.OPEN
+        return Ballot.Outcome.PASSED if yes >= 1 and cast >= quorum else Ballot.Outcome.FAILED
+    needed = eligible // 2 + 1 if rule == VoteRule.MAJORITY else max(required or 0, 1)
     if needed > eligible:
         return Ballot.Outcome.FAILED
     if yes >= needed and cast >= quorum:
@@ -548,7 +554,11 @@ def _describe_ballot(document, user, option: ActionOption, lookups: CommitteeLoo
         option.votes = {choice: choices.count(choice) for choice in Vote.Choice.values} | {
             "eligible": len(ballot.eligible)
         }
-    voter = _voter(document, transition, user, ballot, lookups)
+    try:
+        voter = _voter(document, transition, user, ballot, lookups)
+    except WorkflowError as error:  # e.g. no body to decide it: say so instead of failing the page
+        option.reason = error.message
+        return
     if voter is None:
         option.reason = _("Decided by a vote of the members of %(body)s.") % {
             "body": Body.Kind(transition.committee).label

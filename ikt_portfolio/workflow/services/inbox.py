@@ -1,5 +1,7 @@
 """The inbox: everything waiting for a user's action or vote, across every registered document type."""
 
+import functools
+import operator
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -38,7 +40,10 @@ def inbox(user) -> list[InboxItem]:
     if person is None:
         return []
     capacities_by_collaboration: dict[int, set[str]] = {}
-    for _person_id, grants, _behalf, allowed in _sources(user, None, timezone.localdate()):
+    person_ids: set[int] = set()
+    for person_id, grants, _behalf, allowed in _sources(user, None, timezone.localdate()):
+        if allowed is None or "submitter" in allowed:
+            person_ids.add(person_id)
         for grant in grants:
             if allowed is None or grant.capacity in allowed:
                 capacities_by_collaboration.setdefault(grant.collaboration_id, set()).add(grant.capacity)
@@ -48,16 +53,15 @@ def inbox(user) -> list[InboxItem]:
         versions = WorkflowVersion.objects.filter(
             workflow__collaboration_id__in=collaboration_ids, workflow__document_type=registration.label
         ).exclude(status=WorkflowVersion.Status.DRAFT)
-        waiting = _waiting_states(versions, capacities_by_collaboration)
+        subject = registration.subject
+        waiting = _waiting_states(versions, capacities_by_collaboration, subject, person_ids)
         if not waiting:
             continue
-        documents = (
+        documents = list(
             registration.model._default_manager.filter(waiting)
             .select_related("workflow_version")
-            .order_by("state_entered_at")[:500]
+            .order_by("state_entered_at")
         )
-        subject = registration.subject
-        documents = list(documents)
         lookups = CommitteeLookups()
         lookups.prefetch(
             (document, transition)
@@ -67,7 +71,7 @@ def inbox(user) -> list[InboxItem]:
         )
         for document in documents:
             options = available_actions(document, user, with_warnings=False, lookups=lookups)
-            actions = [option for option in options if option.allowed]
+            actions = [option for option in options if option.allowed and option.transition.awaited]
             if actions:
                 items.append(
                     InboxItem(
@@ -85,18 +89,24 @@ def inbox(user) -> list[InboxItem]:
     return items
 
 
-def _waiting_states(versions, capacities_by_collaboration) -> Q | None:
-    """Q matching documents in a state with a transition the user's capacities might allow."""
+def _waiting_states(versions, capacities_by_collaboration, subject, person_ids) -> Q | None:
+    """Q matching documents in a state with an awaited transition the user's capacities might allow."""
     condition = None
-    transitions = Transition.objects.filter(version__in=versions).select_related("from_state", "version__workflow")
+    transitions = Transition.objects.filter(version__in=versions, awaited=True).select_related(
+        "from_state", "version__workflow"
+    )
     for transition in transitions:
         held = capacities_by_collaboration.get(transition.version.workflow.collaboration_id, set())
         wanted = (
             {COMMITTEE_CAPACITY[transition.committee]} if transition.committee else set(transition.allowed_capacities)
         )
-        # Document-relative capacities (the submitter) are checked per document by the engine.
-        if not (wanted & held or "submitter" in wanted):
-            continue
         term = Q(workflow_version_id=transition.version_id, state=transition.from_state.key)
+        relative = {c: subject.relative_filter(c, person_ids) for c in wanted}
+        relative = {c: q for c, q in relative.items() if q is not None}
+        if not (wanted - set(relative)) & held:
+            # Only a document-relative capacity (e.g. the submitter) could allow it: just the user's own.
+            if not relative:
+                continue
+            term &= functools.reduce(operator.or_, relative.values())
         condition = term if condition is None else condition | term
     return condition
