@@ -22,6 +22,7 @@ import math
 import random
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -496,6 +497,346 @@ def phase_benchmark_users(ctx: Context, scale: float, rng: random.Random, progre
     )
 
 
+# ------------------------------------------------------------------------------ workflows, goals and needs
+
+WORKFLOW_FIXTURE = "need_routing_recommended.json"
+GOALS = [
+    ("M1", "Digitale innbyggertjenester"),
+    ("M2", "Sikker og stabil drift"),
+    ("M3", "Felles arkitektur og deling av data"),
+    ("M4", "Effektiv forvaltning og bedre arbeidsprosesser"),
+]
+NEEDS_PER_COLLABORATION = 40  # on average at scale 1 (1 600 in all), in proportion to the number of members
+# Where the needs stand (weights in percent) and the actions that took them there from the draft.
+NEED_STATES: dict[str, tuple[int, tuple[str, ...]]] = {
+    "draft": (5, ()),
+    "submitted": (18, ("submit",)),
+    "returned": (4, ("submit", "return")),
+    "in_sector_group": (25, ("submit", "take_up")),
+    "recommended": (8, ("submit", "take_up", "recommend")),
+    "portfolio_council": (12, ("submit", "take_up", "recommend", "send_to_council")),
+    "board": (3, ("submit", "take_up", "recommend", "send_to_council", "send_to_board")),
+    "deferred": (3, ("submit", "take_up", "recommend", "send_to_council", "defer")),
+    "approved": (8, ("submit", "take_up", "recommend", "send_to_council", "include")),
+    "converted": (3, ("submit", "take_up", "recommend", "send_to_council", "include", "convert")),
+    "merged": (2, ("submit", "take_up", "merge")),
+    "resolved": (4, ("submit", "take_up", "resolve")),
+    "rejected": (4, ("submit", "take_up", "reject")),
+    "withdrawn": (1, ("withdraw",)),
+}
+LEAD_ACTIONS = {"take_up", "return", "recommend", "send_to_council", "merge", "resolve", "reject", "reopen"}
+SUBMITTER_ACTIONS = {"submit", "withdraw", "resubmit"}
+NEED_TOPICS = [
+    "Digital søknad om {x}", "Bedre oversikt over {x}", "Felles system for {x}", "Automatisk varsling om {x}",
+    "Elektronisk signering av {x}", "Mobil tilgang til {x}", "Integrasjon mellom fagsystem og {x}",
+    "Selvbetjening for {x}", "Erstatte papirskjema for {x}", "Innsyn for innbyggere i {x}",
+]  # fmt: skip
+NEED_OBJECTS = [
+    "barnehageplass", "byggesaker", "vikarer", "fakturaer", "tilsyn", "vedtak", "timelister", "SFO-plass",
+    "startlån", "reiseregninger", "avviksmeldinger", "arkivplan", "turnus", "medisinering", "skoleskyss",
+]  # fmt: skip
+
+
+@contextmanager
+def explicit_timestamps(model, *names: str):
+    """Let bulk_create keep the timestamps we set on auto_now/auto_now_add fields (history-like data)."""
+    fields = [model._meta.get_field(name) for name in names]
+    saved = [(f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def largest_collaboration(ctx: Context):
+    return max(ctx.collaborations, key=lambda c: (len(ctx.members[c.pk]), -c.pk))
+
+
+def phase_workflows(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """The default recommended need routing, imported (validated and published) as each collaboration's
+    active workflow through the real service: 40 imports."""
+    import json
+    from pathlib import Path
+
+    import ikt_portfolio.workflow
+    from ikt_portfolio.workflow.services import import_workflow
+
+    path = Path(ikt_portfolio.workflow.__file__).resolve().parent / "fixtures" / WORKFLOW_FIXTURE
+    data = json.loads(path.read_text(encoding="utf-8"))
+    versions = {}
+    for collaboration in ctx.collaborations:
+        versions[collaboration.pk] = import_workflow(data, collaboration, activate=True)
+    ctx.extra["workflow_versions"] = versions
+    progress(f"  {len(versions)} active workflows ({data['key']}), {len(data['states'])} states each")
+
+
+def phase_goals(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    from ikt_portfolio.needs.models import Goal
+
+    year = ctx.today.year
+    rows = [
+        Goal(collaboration=c, code=code, title=title, first_year=year - 2, last_year=year + 2)
+        for c in ctx.collaborations
+        for code, title in GOALS
+    ]
+    goals = bulk(Goal, rows)
+    ctx.extra["goals"] = {}
+    for goal in goals:
+        ctx.extra["goals"].setdefault(goal.collaboration_id, []).append(goal)
+    progress(f"  {len(goals)} goals")
+
+
+def _voting_members(body_ids) -> dict[int, list]:
+    """body id -> its voting seats' people (ids), as the engine counts them for a ballot."""
+    from ikt_portfolio.members.models import BodyMembership
+
+    found: dict[int, set[int]] = {body_id: set() for body_id in body_ids}
+    for body_id, person_id in (
+        BodyMembership.objects.active_on()
+        .filter(body_id__in=body_ids, role__in=BodyMembership.VOTING_ROLES)
+        .values_list("body_id", "person_id")
+    ):
+        found[body_id].add(person_id)
+    return {body_id: sorted(people) for body_id, people in found.items()}
+
+
+def phase_workflow_users(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """The sector lead and a portfolio council member of the largest collaboration, as benchmark users;
+    and who the throughput measurement acts as (submitters, the lead, every voting council member)."""
+    from ikt_portfolio.members.models import BodyMembership, Person
+
+    collaboration = largest_collaboration(ctx)
+    area = ctx.service_areas[collaboration.pk][0]
+    group = next(g for g in ctx.sector_groups[collaboration.pk] if g.service_area_id == area.pk)
+    lead_seat = BodyMembership.objects.select_related("person__user").get(body=group, role=BodyMembership.Role.LEAD)
+    council = ctx.governing_bodies[collaboration.pk]["portfolio_council"]
+    municipality_id = ctx.ids["municipality"]
+    council_seat = (
+        BodyMembership.objects.filter(body=council, represents_id=municipality_id, role__in=BodyMembership.VOTING_ROLES)
+        .select_related("person__user")
+        .order_by("pk")
+        .first()
+    )
+    if council_seat is None:
+        raise RuntimeError("the largest member has no seat in the portfolio council")
+    voters = _voting_members([council.pk])[council.pk]
+    voter_users = dict(Person.objects.filter(pk__in=voters).values_list("pk", "user_id"))
+    # Submitters for fresh needs: people of the members with no seat in the council (the usual reporter).
+    submitters = [
+        people[min(5, len(people) - 1)].user_id
+        for municipality in ctx.members[collaboration.pk]
+        if (people := ctx.member_people[(collaboration.pk, municipality.pk)])
+    ]
+    ctx.users.update(lead=lead_seat.person.user, council=council_seat.person.user)
+    ctx.extra["throughput"] = {
+        "collaboration_id": collaboration.pk,
+        "service_area_id": area.pk,
+        "lead_user_id": lead_seat.person.user_id,
+        "submitter_user_ids": submitters,
+        "voter_user_ids": [voter_users[p] for p in voters],
+    }
+    progress(
+        f"  lead {lead_seat.person.user.username} ({area.code}), council member "
+        f"{council_seat.person.user.username}; {len(voters)} voting council members"
+    )
+
+
+def _need_times(state: str, now: datetime.datetime, rng: random.Random):
+    """(created, entered the state) for a need in `state`: open items are recent, finished ones older."""
+    day = datetime.timedelta(days=1)
+    age = rng.uniform(2, 720) * day
+    if state == "draft":
+        return now - age, now - age
+    final = state in ("converted", "merged", "resolved", "rejected", "withdrawn", "approved")
+    waited = age * rng.uniform(0.1, 0.7) if final else min(age * 0.9, rng.expovariate(1 / 25) * day)
+    return now - age, now - waited
+
+
+def phase_needs(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """Needs spread over the workflow's states (written directly, as if the engine had moved them), their
+    transition log, goals, and open portfolio council ballots with some of the votes cast."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from ikt_portfolio.members.capacities import Capacity
+    from ikt_portfolio.needs.models import AffectedGroup, BenefitType, Need, PurchaseNeeded, Urgency
+    from ikt_portfolio.workflow.models import Ballot, Transition, TransitionLog, Vote
+    from ikt_portfolio.workflow.services.engine import tally
+
+    now = timezone.now()
+    content_type_id = ContentType.objects.get_for_model(Need).pk
+    versions = ctx.extra["workflow_versions"]
+    transitions: dict[int, dict[tuple[str, str], Transition]] = {}
+    deadlines: dict[int, dict[str, int | None]] = {}
+    for t in Transition.objects.filter(version__in=versions.values()).select_related("from_state", "to_state"):
+        transitions.setdefault(t.version_id, {})[(t.from_state.key, t.action)] = t
+        deadlines.setdefault(t.version_id, {})[t.to_state.key] = t.to_state.deadline_days
+    states, weights = zip(*[(state, weight) for state, (weight, _route) in NEED_STATES.items()], strict=True)
+    mean_members = sum(len(m) for m in ctx.members.values()) / len(ctx.members)
+    councils = {c.pk: ctx.governing_bodies[c.pk]["portfolio_council"] for c in ctx.collaborations}
+    voting = _voting_members([body.pk for body in councils.values()])
+    person_user = {p.pk: p.user_id for people in ctx.member_people.values() for p in people}
+    largest = largest_collaboration(ctx)
+    council_person = ctx.users["council"].person.pk
+
+    needs, plans = [], []  # plans[i]: (route, lead user id, admin user id) of needs[i]
+    for collaboration in ctx.collaborations:
+        count = scaled(NEEDS_PER_COLLABORATION * len(ctx.members[collaboration.pk]) / mean_members, scale)
+        areas = ctx.service_areas[collaboration.pk]
+        staff = ctx.staff[collaboration.pk]
+        leads = staff[1:]
+        version = versions[collaboration.pk]
+        for number in range(1, count + 1):
+            state = rng.choices(states, weights)[0]
+            area_index = rng.randrange(len(areas))
+            if collaboration.pk == largest.pk and number == 1:
+                state, area_index = "portfolio_council", 0  # the need the change page shows
+            municipality = rng.choice(ctx.members[collaboration.pk])
+            submitter = rng.choice(ctx.member_people[(collaboration.pk, municipality.pk)])
+            created, entered = _need_times(state, now, rng)
+            topic = rng.choice(NEED_TOPICS).format(x=rng.choice(NEED_OBJECTS))
+            assessed = state not in ("draft", "submitted", "returned", "withdrawn")
+            big = state == "board" or (state == "portfolio_council" and number > 1 and rng.random() < 0.25)
+            cost = None
+            if assessed:
+                cost = rng.randrange(600_000, 3_000_000, 10_000) if big else rng.randrange(50_000, 480_000, 5_000)
+            days = deadlines[version.pk].get(state)
+            deadline = entered + datetime.timedelta(days=days) if days else None
+            needs.append(
+                Need(
+                    collaboration=collaboration,
+                    number=number,
+                    title=f"{topic} ({municipality.name})",
+                    problem=(
+                        f"I dag håndteres {topic.lower()} manuelt i {municipality.name}. Det gir dobbeltarbeid, "
+                        "lang saksbehandlingstid og lite oversikt for innbyggerne. " * 3
+                    ).strip(),
+                    desired_outcome="Én felles, digital løsning for alle medlemskommunene i samarbeidet.",
+                    purchase_needed=rng.choice(PurchaseNeeded.values),
+                    service_area=areas[area_index],
+                    submitted_by=submitter,
+                    municipality=municipality,
+                    affected_group=rng.choice(AffectedGroup.values),
+                    affected_count=rng.choice([None, 20, 150, 1200, 8000]),
+                    benefit_type=rng.choice(BenefitType.values),
+                    expected_benefit="Sparer tid for saksbehandlerne og gir raskere svar.",
+                    expected_benefit_nok=rng.choice([None, 100_000, 250_000, 900_000]),
+                    urgency=rng.choices(Urgency.values, [3, 5, 2, 1])[0],
+                    estimated_cost=cost,
+                    estimated_effort=rng.choice([None, 2, 6, 14]) if assessed else None,
+                    strategic=big and rng.random() < 0.5,
+                    created_at=created,
+                    updated_at=entered,
+                    workflow_version=version,
+                    state=state,
+                    state_entered_at=entered,
+                    deadline_at=deadline,
+                    reminder_sent_at=deadline + datetime.timedelta(days=1)
+                    if deadline and deadline + datetime.timedelta(days=1) < now
+                    else None,
+                    workflow_revision=1,
+                )
+            )
+            plans.append((NEED_STATES[state][1], leads[area_index % len(leads)].user_id, staff[0].user_id))
+    with explicit_timestamps(Need, "created_at", "updated_at"):
+        needs = bulk(Need, needs)
+
+    goal_links, logs, ballots, ballot_votes = [], [], [], []
+    for need, (route, lead_user_id, admin_user_id) in zip(needs, plans, strict=True):
+        goals = ctx.extra["goals"][need.collaboration_id]
+        for goal in rng.sample(goals, rng.choice([0, 1, 1, 2])):
+            goal_links.append(Need.goals.through(need_id=need.pk, goal_id=goal.pk))
+        # The log of the route, spread between creation and the last step.
+        steps = len(route)
+        council_people = voting[councils[need.collaboration_id].pk]
+        log_base = dict(content_type_id=content_type_id, object_id=need.pk, collaboration_id=need.collaboration_id)
+        logs.append(
+            TransitionLog(
+                **log_base, version_id=need.workflow_version_id, action="start", to_state="draft",
+                actor_id=person_user[need.submitted_by_id], capacity=Capacity.SUBMITTER, at=need.created_at,
+            )
+        )  # fmt: skip
+        state = "draft"
+        for index, action in enumerate(route, start=1):
+            t = transitions[need.workflow_version_id][(state, action)]
+            at = need.created_at + (need.state_entered_at - need.created_at) * index / steps
+            if action in SUBMITTER_ACTIONS:
+                actor, capacity = person_user[need.submitted_by_id], Capacity.SUBMITTER
+            elif action in LEAD_ACTIONS:
+                actor, capacity = lead_user_id, Capacity.SECTOR_LEAD
+            elif t.committee:
+                actor, capacity = person_user.get(rng.choice(council_people)), f"committee:{t.committee}"
+            else:
+                actor, capacity = admin_user_id, Capacity.COLLABORATION_ADMIN
+            logs.append(
+                TransitionLog(
+                    **log_base, version_id=need.workflow_version_id, transition=t, action=action,
+                    from_state=state, to_state=t.to_state.key, actor_id=actor, capacity=capacity, at=at,
+                )
+            )  # fmt: skip
+            state = t.to_state.key
+        assert state == need.state, (route, state, need.state)
+        if state != "portfolio_council":
+            continue
+        # An open ballot on the decision the council is heading for, some votes cast, none deciding yet.
+        outgoing = transitions[need.workflow_version_id]
+        t = outgoing[(state, "send_to_board" if (need.estimated_cost or 0) > 500_000 or need.strategic else "include")]
+        eligible = council_people
+        needed = len(eligible) // 2 + 1
+        first = need.collaboration_id == largest.pk and need.number == 1
+        candidates = [p for p in eligible if not (first and p == council_person)]
+        cast = rng.sample(candidates, min(len(candidates), 3 if first else rng.randint(0, needed - 1)))
+        choices = [rng.choices(["yes", "no", "abstain"], [8, 1, 1])[0] for _ in cast]
+
+        def still_open(choices, t=t, eligible=eligible):
+            return tally(t.vote_rule, t.votes_required, t.quorum, len(eligible), choices) == "open"
+
+        if not still_open(choices):
+            choices = ["yes"] * len(choices)
+        if not still_open(choices):  # e.g. a council smaller than the quorum: no vote can ever pass
+            cast, choices = [], []
+        opened = need.state_entered_at + datetime.timedelta(hours=1)
+        ballots.append(
+            Ballot(
+                content_type_id=content_type_id, object_id=need.pk, collaboration_id=need.collaboration_id,
+                transition=t, body=councils[need.collaboration_id], eligible=eligible, outcome="open",
+                open_key=f"{content_type_id}:{need.pk}:{t.pk}", opened_at=opened,
+            )
+        )  # fmt: skip
+        ballot_votes.append([(voter, choice) for voter, choice in zip(cast, choices, strict=True)])
+        if first:
+            ctx.ids["need"] = need.pk
+    bulk(Need.goals.through, goal_links)
+    with explicit_timestamps(TransitionLog, "at"):
+        bulk(TransitionLog, logs)
+    with explicit_timestamps(Ballot, "opened_at"):
+        ballots = bulk(Ballot, ballots)
+    votes = [
+        Vote(
+            ballot=ballot, voter_id=voter, cast_by_id=person_user[voter], capacity=Capacity.COUNCIL_MEMBER,
+            choice=choice, at=ballot.opened_at + datetime.timedelta(hours=2 + i),
+        )
+        for ballot, cast in zip(ballots, ballot_votes, strict=True)
+        for i, (voter, choice) in enumerate(cast)
+    ]  # fmt: skip
+    with explicit_timestamps(Vote, "at"):
+        bulk(Vote, votes)
+    by_state = {state: 0 for state in NEED_STATES}
+    for need in needs:
+        by_state[need.state] += 1
+    in_largest = sum(1 for need in needs if need.collaboration_id == largest.pk)
+    progress(
+        f"  {len(needs)} needs ({in_largest} in {largest.short_name}): "
+        + ", ".join(f"{state} {n}" for state, n in by_state.items())
+    )
+    progress(
+        f"  {len(logs)} log entries, {len(goal_links)} goal links, {len(ballots)} open ballots, {len(votes)} votes"
+    )
+
+
 PHASES: list[Phase] = [
     phase_municipalities,
     phase_population,
@@ -507,6 +848,10 @@ PHASES: list[Phase] = [
     phase_body_memberships,
     phase_role_assignments,
     phase_benchmark_users,
+    phase_workflows,
+    phase_goals,
+    phase_workflow_users,
+    phase_needs,
 ]
 
 

@@ -1,13 +1,16 @@
-"""Time the main pages and API lists on SQLite and MariaDB; write benchmarks/RESULTS.md.
+"""Time the main pages and API lists, and the workflow engine's throughput, on SQLite and MariaDB; write
+benchmarks/RESULTS.md.
 
-    python -m benchmarks.run [--scale 1.0] [--repeat 20] [--databases sqlite,mariadb]
+    python -m benchmarks.run [--scale 1.0] [--repeat 20] [--throughput 20] [--databases sqlite,mariadb]
 
 The runner starts one worker subprocess per database (`--worker`), so each gets fresh Django settings
 with `IKT_DATABASE_URL` pointing at a throwaway database: a temporary SQLite file, or the database
 `ikt_bench` on the MariaDB server of `scripts/test-services.sh start` (its URL comes from
 `IKT_TEST_MARIADB_URL` or `.run/services.env`). The worker migrates, generates the synthetic data, and
-requests every target of `benchmarks.targets.TARGETS` as each of its users; the runner then drops the
-database and writes the table.
+requests every target of `benchmarks.targets.TARGETS` as each of its users, then times the workflow
+engine on fresh needs (`benchmarks.throughput`); the runner then drops the database and writes the tables.
+Notification delivery jobs go to the test Redis (`IKT_TEST_REDIS_URL`), in a database of their own
+(`BENCH_REDIS_DB`), emptied afterwards.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 SERVICES_ENV = ROOT / ".run" / "services.env"
 BENCH_DATABASE = "ikt_bench"
+BENCH_REDIS_DB = 15  # a Redis database of the benchmark's own on the test server (the tests use 0)
 SLOW_P95_MS = 500
 REPEATED_QUERY_LIMIT = 5  # the same statement (literals aside) this often in one request: likely N+1
 CAPACITY_BACKEND = "ikt_portfolio.members.backends.CapacityPermissionBackend"
@@ -149,6 +153,35 @@ def measure(ctx, targets, repeat: int, warmup: int) -> list[dict]:
     return results
 
 
+def resolves(path: str) -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(urlsplit(path).path)
+    except Resolver404:
+        return False
+    return True
+
+
+def log_throughput(data: dict, seconds: float) -> None:
+    log(
+        f"  {data['operations']} operations, {data['ops_per_second']} per second of engine time; "
+        f"Redis {data['redis']}; {seconds:.1f} s in all"
+    )
+    for row in data["rows"]:
+        flag = f"  !! {row['repeated'][0]['count']}× the same query" if row["repeated"] else ""
+        queries = row_queries(row)
+        log(
+            f"  {row['operation']:<24} n {row['samples']:4d}  p50 {row['p50_ms']:8.1f} ms  p95 {row['p95_ms']:8.1f} ms"
+            f"  {row['ops_per_second']:6.1f}/s  {queries:>7} q{flag}"
+        )
+
+
+def row_queries(row: dict) -> str:
+    low, high = row["queries_min"], row["queries_max"]
+    return str(low) if low == high else f"{low}–{high}"
+
+
 def database_version() -> str:
     from django.db import connection
 
@@ -166,6 +199,8 @@ def database_version() -> str:
 def worker(args) -> int:
     os.environ["IKT_DATABASE_URL"] = args.database_url
     os.environ["IKT_ALLOWED_HOSTS"] = "testserver"
+    if args.redis_url:
+        os.environ["IKT_REDIS_URL"] = args.redis_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "ikt_site.settings"
     # WhiteNoise warns once that collectstatic has not run; the pages do not need the files.
     warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
@@ -176,6 +211,7 @@ def worker(args) -> int:
 
     from . import generate as generator
     from .targets import TARGETS
+    from .throughput import measure_throughput
 
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
@@ -186,8 +222,26 @@ def worker(args) -> int:
     ctx = generator.generate(scale=args.scale, seed=args.seed, progress=log)
     generate_seconds = time.perf_counter() - started
     counts = generator.row_counts()
-    log(f"[worker] timing {len(TARGETS)} targets, {args.warmup} warm-ups + {args.repeat} runs each")
-    results = measure(ctx, TARGETS, args.repeat, args.warmup)
+    targets, skipped = [], []
+    for target in TARGETS:
+        if target.optional and not resolves(target.url(ctx.ids)):
+            log(f"[worker] skipping {target.name}: {target.url(ctx.ids)} does not resolve (not built yet)")
+            skipped.append({"target": target.name, "path": target.url(ctx.ids)})
+        else:
+            targets.append(target)
+    log(f"[worker] timing {len(targets)} targets, {args.warmup} warm-ups + {args.repeat} runs each")
+    results = measure(ctx, targets, args.repeat, args.warmup)
+    throughput = None
+    if args.throughput > 0:
+        log(f"[worker] throughput: {args.throughput} fresh needs from report to council decision")
+        started = time.perf_counter()
+        try:
+            throughput = measure_throughput(ctx, args.throughput, log)
+        except Exception as error:  # keep the page timings; report the failure loudly
+            print(f"\n!!! throughput failed:\n{traceback.format_exc()}", file=sys.stderr)
+            throughput = {"error": f"{type(error).__name__}: {error}"}
+        else:
+            log_throughput(throughput, time.perf_counter() - started)
     Path(args.result_file).write_text(
         json.dumps(
             {
@@ -196,13 +250,17 @@ def worker(args) -> int:
                 "generate_seconds": round(generate_seconds, 1),
                 "counts": counts,
                 "ids": ctx.ids,
+                "users": {key: user.username for key, user in ctx.users.items()},
                 "results": results,
+                "skipped": skipped,
+                "throughput": throughput,
             },
             indent=1,
             ensure_ascii=False,
         )
     )
-    return 0 if all(row["ok"] for row in results) else 1
+    throughput_ok = throughput is None or not throughput.get("error")
+    return 0 if all(row["ok"] for row in results) and throughput_ok else 1
 
 
 # ------------------------------------------------------------------------------------------------ runner
@@ -218,6 +276,18 @@ def mariadb_url() -> str | None:
         return None
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+
+
+def redis_url() -> str | None:
+    """The test Redis (IKT_TEST_REDIS_URL or .run/services.env), in the benchmark's own database."""
+    url = os.environ.get("IKT_TEST_REDIS_URL")
+    if not url and SERVICES_ENV.exists():
+        for line in SERVICES_ENV.read_text().splitlines():
+            if line.startswith("IKT_TEST_REDIS_URL="):
+                url = line.split("=", 1)[1].strip()
+    if not url:
+        return None
+    return urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_REDIS_DB}"))
 
 
 def mariadb_admin(url: str, *statements: str) -> None:
@@ -287,8 +357,13 @@ def run_database(name: str, args) -> dict:
         command = [
             sys.executable, "-m", "benchmarks.run", "--worker", "--database-url", url,
             "--scale", str(args.scale), "--repeat", str(args.repeat), "--warmup", str(args.warmup),
-            "--seed", str(args.seed), "--result-file", result_file.name,
+            "--seed", str(args.seed), "--result-file", result_file.name, "--throughput", str(args.throughput),
         ]  # fmt: skip
+        redis = redis_url()
+        if redis:
+            command += ["--redis-url", redis]
+        else:
+            log("[run] no test Redis URL (scripts/test-services.sh start): delivery jobs will fail to queue")
         env = {**os.environ, "IKT_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ikt_site.settings"}
         started = time.perf_counter()
         completed = subprocess.run(command, cwd=ROOT, env=env)
@@ -371,12 +446,38 @@ def reading(runs: list[dict], args) -> str:
                     else "; query counts differ between the two for some targets (see the tables)."
                 )
             )
+    for run in measured:
+        data = run.get("throughput") or {}
+        if not data.get("rows"):
+            continue
+        by_name = {row["operation"]: row for row in data["rows"]}
+        slowest = max(data["rows"], key=lambda row: row["p95_ms"])
+        most = max(data["rows"], key=lambda row: row["queries_max"])
+        sentence = (
+            f"The engine on {run['database'].split()[0]} does {data['ops_per_second']:.0f} operations a second one "
+            f"at a time ({data['route_ms']:.0f} ms per need from report to council decision); the slowest operation "
+            f"is {slowest['operation']} at {slowest['p95_ms']:.0f} ms p95, the most statements "
+            f"{most['queries_max']} ({most['operation']})."
+        )
+        up, down = by_name.get("queue_delivery (Redis up)"), by_name.get("queue_delivery (Redis down)")
+        if up and down:
+            sentence += (
+                f" Queueing the delivery job after commit costs {up['p50_ms']:.1f} ms p50 with Redis up and "
+                f"{down['p50_ms']:.1f} ms when it is unreachable (refused at once; the outbox keeps the rows)."
+            )
+        sentences.append(sentence)
     slow = sorted(
         {
             (row["target"], row["user"])
             for run in measured
             for row in run["results"]
             if (row["p95_ms"] or 0) > SLOW_P95_MS
+        }
+        | {
+            (f"engine {row['operation']}", "–")
+            for run in measured
+            for row in throughput_rows(run)
+            if row["p95_ms"] > SLOW_P95_MS
         }
     )
     repeated = sorted(
@@ -386,10 +487,16 @@ def reading(runs: list[dict], args) -> str:
             for row in run["results"]
             if row["repeated"]
         }
+        | {
+            (f"engine {row['operation']}", "–", row["repeated"][0]["count"])
+            for run in measured
+            for row in throughput_rows(run)
+            if row["repeated"]
+        }
     )
     failed = sorted({(row["target"], row["user"]) for run in measured for row in run["results"] if not row["ok"]})
     sentences.append(
-        f"Pages over {SLOW_P95_MS} ms p95: "
+        f"Pages and engine operations over {SLOW_P95_MS} ms p95: "
         + ("none" if not slow else ", ".join(f"{t} ({u})" for t, u in slow))
         + ". Requests repeating one statement "
         + f"{REPEATED_QUERY_LIMIT}+ times (likely N+1): "
@@ -399,6 +506,45 @@ def reading(runs: list[dict], args) -> str:
         + "."
     )
     return " ".join(sentences)
+
+
+def throughput_rows(run: dict) -> list[dict]:
+    data = run.get("throughput") or {}
+    return data.get("rows", [])
+
+
+def throughput_section(run: dict) -> list[str]:
+    data = run.get("throughput")
+    if not data:
+        return []
+    lines = ["### Workflow engine throughput", ""]
+    if data.get("error"):
+        return lines + [f"**FAILED:** {data['error']}", ""]
+    lines += [
+        f"{data['needs']} fresh needs in the largest collaboration, each reported (`create_need`), submitted, taken "
+        f"up, recommended and sent to the council by the sector lead, then voted on by the {data['voters']} council "
+        f"members in turn until the majority decided ({data['decided']} of {data['needs']} decided): "
+        f"{data['operations']} operations, **{data['ops_per_second']} per second** of engine time, "
+        f"{data['route_ms']:.0f} ms of engine time per need from report to decision. They wrote "
+        f"{data['log_entries']} log entries, {data['votes']} votes and {data['notifications']} notifications; "
+        f"Redis {data['redis']}, {data['jobs_queued']} delivery jobs queued (one per notifying transaction).",
+        "",
+        "| operation | n | p50 ms | p95 ms | per second | queries | notes |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in data["rows"]:
+        notes = []
+        if row["repeated"]:
+            notes.append(f"N+1? {row['repeated'][0]['count']}× one statement")
+        if row["p95_ms"] > SLOW_P95_MS:
+            notes.append("**slow**")
+        if row["queries_first"] < row["queries_last"]:
+            notes.append(f"queries grew from {row['queries_first']} to {row['queries_last']}")
+        lines.append(
+            f"| {row['operation']} | {row['samples']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | "
+            f"{row['ops_per_second']:.1f} | {row_queries(row)} | {'; '.join(notes)} |"
+        )
+    return lines + [""]
 
 
 def write_results(runs: list[dict], args, output: Path) -> None:
@@ -414,11 +560,16 @@ def write_results(runs: list[dict], args, output: Path) -> None:
         f"- Run: scale {args.scale}, seed {args.seed}, {args.warmup} warm-ups + {args.repeat} timed requests per "
         "row, one process, Django test `Client` (real routing, middleware, views, templates; no network to the "
         "web server). `DEBUG=False`.",
-        "- Users: *operator* = superuser; *admin* = collaboration administrator of the largest collaboration; "
-        "*member* = a sector representative of its largest member (scoped lists).",
+        "- Users: *operator* = superuser; *admin* = collaboration administrator of the largest collaboration "
+        "(also secretary of its council and board); *member* = a sector representative of its largest member "
+        "(scoped lists); *lead* = the sector lead of its first service area; *council* = a voting member of its "
+        "portfolio council.",
         "- Queries: SQL statements in one request (django.test.utils.CaptureQueriesContext, last warm-up); "
         f"notes flag any statement repeated {REPEATED_QUERY_LIMIT}+ times in one request (N+1) and p95 over "
         f"{SLOW_P95_MS} ms.",
+        f"- Engine throughput: {args.throughput} fresh needs per database taken from report to portfolio council "
+        "decision through the engine's services (`benchmarks/throughput.py`), one operation per transaction, one "
+        "at a time; every operation's statements counted.",
         "",
     ]
     counted = next((run for run in runs if run.get("counts")), None)
@@ -453,9 +604,17 @@ def write_results(runs: list[dict], args, output: Path) -> None:
                 f"{row['queries']} | {'; '.join(notes)} |"
             )
         lines.append("")
+        for skipped in run.get("skipped", []):
+            lines += [f"Skipped {skipped['target']}: `{skipped['path']}` does not resolve yet.", ""]
+        lines += throughput_section(run)
     repeated: dict[tuple[str, str, int, str], list[str]] = {}
     for run in runs:
-        for row in run.get("results", []):
+        rows = list(run.get("results", []))
+        rows += [
+            {"target": f"engine: {row['operation']}", "user": "–", "repeated": row["repeated"]}
+            for row in throughput_rows(run)
+        ]
+        for row in rows:
             for item in row["repeated"]:
                 key = (row["target"], row["user"], item["count"], compact_sql(item["sql"])[:200])
                 repeated.setdefault(key, []).append(run["database"].split()[0])
@@ -463,7 +622,8 @@ def write_results(runs: list[dict], args, output: Path) -> None:
         lines += [
             "## Repeated statements",
             "",
-            f"Statements run {REPEATED_QUERY_LIMIT}+ times in one request (literals replaced by `?`):",
+            f"Statements run {REPEATED_QUERY_LIMIT}+ times in one request or engine operation (literals replaced "
+            "by `?`):",
             "",
             "| target | user | times | statement | on |",
             "|---|---|---:|---|---|",
@@ -481,6 +641,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per target and user")
     parser.add_argument("--warmup", type=int, default=2, help="untimed requests first (the last counts queries)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--throughput", type=int, default=20, help="fresh needs taken through the engine (0: skip the measurement)"
+    )
     parser.add_argument("--databases", default="sqlite,mariadb", help="comma-separated: sqlite, mariadb")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--json", type=Path, default=HERE / "out" / "results.json", help="raw results")
@@ -488,6 +651,7 @@ def main(argv=None) -> int:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--result-file", help=argparse.SUPPRESS)
+    parser.add_argument("--redis-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -511,6 +675,11 @@ def main(argv=None) -> int:
         for row in run.get("results", [])
         if not row["ok"]
     ] + [f"{run['name']}: {run['error']}" for run in runs if run.get("error")]
+    failures += [
+        f"{run['name']}: throughput: {run['throughput']['error']}"
+        for run in runs
+        if (run.get("throughput") or {}).get("error")
+    ]
     if failures:
         print("\n!!! FAILURES:\n  " + "\n  ".join(failures), file=sys.stderr)
         return 1

@@ -3,12 +3,15 @@
 A target is a GET through the real URL routing, middleware, views and templates (Django's test `Client`).
 `path` may name objects the generator recorded in `Context.ids`, e.g. "{collaboration}"; `users` are keys
 of `Context.users`: "operator" (superuser), "admin" (collaboration administrator of the largest
-collaboration) and "member" (a plain sector representative there). Every request must answer 200.
+collaboration), "member" (a plain sector representative there), "lead" (the sector lead of its first
+service area) and "council" (a voting member of its portfolio council). Every request must answer 200.
+An `optional` target whose path does not resolve (a route another issue is still adding) is skipped.
 """
 
 from dataclasses import dataclass
 
 ALL_USERS = ("operator", "admin", "member")
+WORKFLOW_USERS = ("lead", "council")
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,7 @@ class Target:
     path: str  # formatted with Context.ids
     users: tuple[str, ...] = ALL_USERS
     api: bool = False  # sends Accept: application/json
+    optional: bool = False  # skipped (not failed) when the path does not resolve
 
     def url(self, ids: dict) -> str:
         return self.path.format(**ids)
@@ -31,7 +35,7 @@ def api_list(resource: str, **kwargs) -> Target:
 
 
 TARGETS: list[Target] = [
-    Target("Desk index", "/desk/"),
+    Target("Desk index", "/desk/", users=ALL_USERS + WORKFLOW_USERS),  # shows the inbox card
     *(
         desk_changelist("ikt_members", model)
         for model in (
@@ -59,5 +63,12 @@ TARGETS: list[Target] = [
             "collaborations",
             "bodies",
         )
+    ),
+    # Needs and the workflow engine (issues 3 and 4).
+    desk_changelist("ikt_needs", "need"),
+    Target("Desk need change (at council)", "/desk/ikt_needs/need/{need}/change/", users=("lead", "council", "admin")),
+    Target("Desk inbox", "/desk/ikt_workflow/workflow/inbox/", users=("lead", "council", "admin")),
+    Target(
+        "API workflow inbox", "/api/v1/workflow/inbox/", users=("lead", "council", "admin"), api=True, optional=True
     ),
 ]

@@ -71,6 +71,7 @@ class ScopedAdminMixin(ScopedFormMixin):
     """Lists show only rows the user may see; changes only rows they may edit; choices likewise."""
 
     list_per_page = 50
+    show_full_result_count = False  # one count query per list page is enough
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject, empty
 
 from .capacities import Capacity
 
@@ -28,6 +29,15 @@ class Grant:
     role: str | None = None
 
 
+def concrete_user(user):
+    """The real user behind `request.user`'s lazy wrapper, so per-request caches land on one object."""
+    if isinstance(user, SimpleLazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
+
+
 def person_of(user):
     """The user's Person, or None (anonymous users, operators without one)."""
     if not getattr(user, "is_authenticated", False):
@@ -40,6 +50,7 @@ def person_of(user):
 
 def grants_of(user, day: datetime.date | None = None) -> tuple[Grant, ...]:
     day = day or timezone.localdate()
+    user = concrete_user(user)
     cache = user.__dict__.setdefault("_ikt_grants", {}) if user is not None else {}
     if day in cache:
         return cache[day]

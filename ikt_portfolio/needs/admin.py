@@ -4,7 +4,7 @@ from unfold.decorators import display
 
 from ikt_portfolio.core.admin import ScopedModelAdmin
 from ikt_portfolio.workflow.admin_mixins import WorkflowDocumentAdminMixin
-from ikt_portfolio.workflow.services import graph_of
+from ikt_portfolio.workflow.selectors import state_name, with_state_names
 
 from .models import Goal, Need
 
@@ -36,13 +36,13 @@ class NeedAdmin(WorkflowDocumentAdminMixin, ScopedModelAdmin):
     def has_add_permission(self, request):
         return False  # needs are reported on the collaboration platform (services.create_need)
 
+    def get_queryset(self, request):
+        return with_state_names(super().get_queryset(request))
+
     @display(description=_("number"), ordering="number")
     def reference(self, obj):
         return obj.reference
 
     @display(description=_("status"), ordering="state")
     def status(self, obj):
-        if not obj.workflow_version_id:
-            return "–"
-        state = graph_of(obj.workflow_version).state(obj.state)
-        return state or obj.state
+        return state_name(obj)

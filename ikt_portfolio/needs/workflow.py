@@ -12,6 +12,7 @@ from .models import Need
 class NeedSubject(WorkflowSubject):
     model = Need
     label = _("need")
+    select_related = ("service_area", "submitted_by")
     condition_names = {"estimated_cost", "estimated_effort", "strategic", "urgency", "affected_count", "service_area"}
 
     def scope(self, document):

@@ -11,6 +11,7 @@ class WorkflowSubject:
 
     model: type[models.Model]
     label = ""  # shown in the Desk and the API, e.g. _("need")
+    select_related: tuple[str, ...] = ()  # what conditions, scope and titles read, loaded with the document
 
     def collaboration_id(self, document) -> int:
         return document.collaboration_id

@@ -8,6 +8,7 @@ from .models import Ticket
 class TicketSubject(WorkflowSubject):
     model = Ticket
     label = "ticket"
+    select_related = ("submitted_by",)
     condition_names = {"estimated_cost", "strategic", "title"}
 
     def scope(self, document):

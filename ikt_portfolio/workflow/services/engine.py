@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ikt_portfolio.core.audit import acting_as
 from ikt_portfolio.members.capacities import Capacity
 from ikt_portfolio.members.models import Body, BodyMembership
-from ikt_portfolio.members.permissions import grants_of, is_operator, person_of
+from ikt_portfolio.members.permissions import concrete_user, grants_of, is_operator, person_of
 
 from ..models import Ballot, Delegation, State, Transition, TransitionLog, Vote, VoteRule, Workflow
 from ..registry import registration_for
@@ -105,7 +105,7 @@ def _sources(user, collaboration_id: int | None, day):
     if person is None:
         return []
     sources = [(person.pk, grants_of(user, day), None, None)]
-    cache = user.__dict__.setdefault("_ikt_delegations", {})
+    cache = concrete_user(user).__dict__.setdefault("_ikt_delegations", {})
     if day not in cache:
         cache[day] = list(
             Delegation.objects.in_force(day).filter(delegate_id=person.pk).select_related("delegator__user")
@@ -175,11 +175,13 @@ def _earlier_capacities(document, person_id: int) -> set[str]:
     return own
 
 
-def _two_capacity_warning(document, standing: Standing) -> str:
+def _two_capacity_warning(document, standing: Standing, cache: dict[int, set[str]]) -> str:
     """The source documents name one person deciding an item in two capacities as a real failure: say so."""
     if standing.person_id is None:
         return ""
-    earlier = _earlier_capacities(document, standing.person_id) - {standing.capacity, Capacity.SUBMITTER, ""}
+    if standing.person_id not in cache:
+        cache[standing.person_id] = _earlier_capacities(document, standing.person_id)
+    earlier = cache[standing.person_id] - {standing.capacity, Capacity.SUBMITTER, ""}
     if not earlier:
         return ""
     labels = ", ".join(str(Capacity(c).label) if c in Capacity.values else c for c in sorted(earlier))
@@ -204,11 +206,15 @@ def available_actions(
     """Every action leading out of the document's state, each allowed or not, with the reason."""
     if not document.workflow_version_id:
         return []
-    lookups = lookups or CommitteeLookups()
+    outgoing = graph_of(document.workflow_version).outgoing.get(document.state, [])
+    if lookups is None:
+        lookups = CommitteeLookups()
+        lookups.prefetch((document, t) for t in outgoing if t.is_committee)
     subject = registration_for(document).subject
     options = []
     variables = None
-    for transition in graph_of(document.workflow_version).outgoing.get(document.state, []):
+    earlier: dict[int, set[str]] = {}  # capacities each person already acted in, looked up once
+    for transition in outgoing:
         option = ActionOption(transition, allowed=False)
         options.append(option)
         if transition.condition:
@@ -227,7 +233,7 @@ def available_actions(
         if transition.is_committee:
             _describe_ballot(document, user, option, lookups)
             if option.allowed and with_warnings:
-                option.warning = _two_capacity_warning(document, option.standing)
+                option.warning = _two_capacity_warning(document, option.standing, earlier)
             continue
         found = standings(user, document, transition.allowed_capacities)
         if not found and is_operator(user):
@@ -250,12 +256,12 @@ def available_actions(
                 continue
         option.allowed, option.standing = True, found[0]
         if with_warnings:
-            option.warning = _two_capacity_warning(document, option.standing)
+            option.warning = _two_capacity_warning(document, option.standing, earlier)
     return options
 
 
 def _option(document, action: str, user) -> ActionOption:
-    for option in available_actions(document, user):
+    for option in available_actions(document, user, with_warnings=False):
         if option.action == action:
             return option
     state = current_state(document)
@@ -265,7 +271,8 @@ def _option(document, action: str, user) -> ActionOption:
 
 
 def _fresh(document):
-    return type(document)._default_manager.select_related("workflow_version").get(pk=document.pk)
+    related = registration_for(document).subject.select_related
+    return type(document)._default_manager.select_related("workflow_version", *related).get(pk=document.pk)
 
 
 def perform(document, action: str, user, *, comment: str = "", revision: int | None = None) -> TransitionLog:
@@ -524,9 +531,10 @@ def committee_body(document, transition: Transition) -> Body:
 
 
 def _open_ballot(document, transition: Transition) -> Ballot:
+    """The open ballot on this decision, locked for the vote; opened with the body's voting members now."""
     lookups = CommitteeLookups()
     key = lookups.ballot_key(document, transition)
-    ballot = Ballot.objects.filter(open_key=key).first()
+    ballot = Ballot.objects.select_for_update().filter(open_key=key).first()
     if ballot is not None:
         return ballot
     body = lookups.body(document, transition)
@@ -542,7 +550,7 @@ def _open_ballot(document, transition: Transition) -> Ballot:
                 open_key=key,
             )
     except IntegrityError:  # opened by a concurrent first vote
-        return Ballot.objects.get(open_key=key)
+        return Ballot.objects.select_for_update().get(open_key=key)
 
 
 def _describe_ballot(document, user, option: ActionOption, lookups: CommitteeLookups) -> None:
@@ -614,7 +622,7 @@ def vote(document, action: str, user, choice: str, *, comment: str = "") -> Vote
                 raise ActionRefused(
                     _("The condition for this action is not met (%(condition)s).") % {"condition": transition.condition}
                 )
-        ballot = Ballot.objects.select_for_update().get(pk=_open_ballot(fresh, transition).pk)
+        ballot = _open_ballot(fresh, transition)
         if ballot.outcome != Ballot.Outcome.OPEN:
             raise WorkflowConflict(_("The vote is already closed."))
         voter = _voter(fresh, transition, user, ballot, CommitteeLookups())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from ikt_portfolio.members.models import BodyMembership
 from ikt_portfolio.members.permissions import person_of
 
 from ..models import Transition, WorkflowVersion
@@ -40,6 +41,7 @@ def inbox(user) -> list[InboxItem]:
     if person is None:
         return []
     capacities_by_collaboration: dict[int, set[str]] = {}
+    votes_by_collaboration: dict[int, set[str]] = {}  # committee capacities from seats that carry a vote
     person_ids: set[int] = set()
     for person_id, grants, _behalf, allowed in _sources(user, None, timezone.localdate()):
         if allowed is None or "submitter" in allowed:
@@ -47,6 +49,8 @@ def inbox(user) -> list[InboxItem]:
         for grant in grants:
             if allowed is None or grant.capacity in allowed:
                 capacities_by_collaboration.setdefault(grant.collaboration_id, set()).add(grant.capacity)
+                if grant.role in BodyMembership.VOTING_ROLES:
+                    votes_by_collaboration.setdefault(grant.collaboration_id, set()).add(grant.capacity)
     collaboration_ids = set(capacities_by_collaboration)
     items: list[InboxItem] = []
     for registration in document_types().values():
@@ -54,12 +58,12 @@ def inbox(user) -> list[InboxItem]:
             workflow__collaboration_id__in=collaboration_ids, workflow__document_type=registration.label
         ).exclude(status=WorkflowVersion.Status.DRAFT)
         subject = registration.subject
-        waiting = _waiting_states(versions, capacities_by_collaboration, subject, person_ids)
+        waiting = _waiting_states(versions, capacities_by_collaboration, votes_by_collaboration, subject, person_ids)
         if not waiting:
             continue
         documents = list(
             registration.model._default_manager.filter(waiting)
-            .select_related("workflow_version")
+            .select_related("workflow_version", *subject.select_related)
             .order_by("state_entered_at")
         )
         lookups = CommitteeLookups()
@@ -89,14 +93,15 @@ def inbox(user) -> list[InboxItem]:
     return items
 
 
-def _waiting_states(versions, capacities_by_collaboration, subject, person_ids) -> Q | None:
+def _waiting_states(versions, capacities_by_collaboration, votes_by_collaboration, subject, person_ids) -> Q | None:
     """Q matching documents in a state with an awaited transition the user's capacities might allow."""
     condition = None
     transitions = Transition.objects.filter(version__in=versions, awaited=True).select_related(
         "from_state", "version__workflow"
     )
     for transition in transitions:
-        held = capacities_by_collaboration.get(transition.version.workflow.collaboration_id, set())
+        by_collaboration = votes_by_collaboration if transition.committee else capacities_by_collaboration
+        held = by_collaboration.get(transition.version.workflow.collaboration_id, set())
         wanted = (
             {COMMITTEE_CAPACITY[transition.committee]} if transition.committee else set(transition.allowed_capacities)
         )

@@ -76,11 +76,18 @@ def next_actors(document, transition_from_state) -> set[int]:
     scope = subject.scope(document)
     users: set[int] = set()
     capacities: set[str] = set()
-    from .engine import COMMITTEE_CAPACITY, graph_of
+    from .engine import CommitteeLookups, WorkflowError, graph_of
 
+    lookups = CommitteeLookups()
+    voters: set[int] = set()
     for transition in graph_of(document.workflow_version).outgoing.get(transition_from_state, []):
+        if not transition.awaited:
+            continue
         if transition.is_committee:
-            capacities.add(COMMITTEE_CAPACITY[transition.committee])
+            try:  # the members who vote, not the secretary or observers
+                voters.update(lookups.voting_members(lookups.body(document, transition)))
+            except WorkflowError:
+                pass
             continue
         for capacity in transition.allowed_capacities:
             relative = subject.people_in(document, capacity)
@@ -90,6 +97,8 @@ def next_actors(document, transition_from_state) -> set[int]:
                 capacities.add(capacity)
     if capacities:
         users |= capacity_holders(collaboration_id, capacities, scope)
+    if voters:
+        users.update(get_user_model().objects.filter(person__pk__in=voters).values_list("pk", flat=True))
     return users
 
 
