@@ -2,6 +2,7 @@
 has now (with the reasons for the others), and its history. Document apps mix this into their admin."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,6 +26,32 @@ class WorkflowDocumentAdminMixin:
                 name="{}_{}_workflow".format(*info),
             )
         ] + super().get_urls()
+
+    def may_change_row(self, request, obj) -> bool:
+        """Per-state edit rights: in each state only the capacities the workflow names may edit."""
+        document = obj if not isinstance(obj, str) else self.get_object(request, obj)
+        if document is None or not document.workflow_version_id:
+            return super().may_change_row(request, obj)
+        return self.has_view_permission(request, document) and services.may_edit(document, request.user)
+
+    def check_save(self, request, obj) -> None:
+        if obj.pk is None or not obj.workflow_version_id:
+            return super().check_save(request, obj)
+        fresh = type(obj)._default_manager.get(pk=obj.pk)  # the state as stored, not as posted
+        if not services.may_edit(fresh, request.user):
+            raise PermissionDenied
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is None or not obj.workflow_version_id:
+            return readonly
+        state = services.current_state(obj)
+        if not state.editable_fields:
+            return readonly
+        form_fields = [f.name for f in self.model._meta.concrete_fields if f.editable] + [
+            f.name for f in self.model._meta.many_to_many
+        ]
+        return readonly + [name for name in form_fields if name not in state.editable_fields and name not in readonly]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         document = self.get_object(request, object_id)

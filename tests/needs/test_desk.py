@@ -39,3 +39,29 @@ def test_needs_of_another_collaboration_are_hidden(client, world, report):
     response = client.get(reverse("admin:ikt_needs_need_change", args=[need.pk]))
     assert response.status_code == 302
     assert need.title not in client.get(reverse("admin:ikt_needs_need_changelist")).content.decode()
+
+
+def test_edit_rights_follow_the_state(client, world, report):
+    need = report()
+    url = reverse("admin:ikt_needs_need_change", args=[need.pk])
+    client.force_login(world.member_small.user)
+    assert 'name="title"' in client.get(url).content.decode()  # a draft: the submitter edits
+    workflow.perform(need, "submit", world.member_small.user)
+    assert 'name="title"' not in client.get(url).content.decode()  # submitted: read-only for them
+    client.force_login(world.lead.user)
+    assert 'name="title"' not in client.get(url).content.decode()
+    workflow.perform(need, "take_up", world.lead.user)
+    assert 'name="title"' in client.get(url).content.decode()  # in the sector group: the lead edits
+
+
+def test_posting_an_edit_outside_ones_rights_is_refused(client, world, report):
+    need = report()
+    workflow.perform(need, "submit", world.member_small.user)
+    client.force_login(world.member_small.user)
+    response = client.post(
+        reverse("admin:ikt_needs_need_change", args=[need.pk]),
+        {"title": "Endret etter innsending", "problem": need.problem, "service_area": world.health_a.pk},
+    )
+    assert response.status_code == 403
+    need.refresh_from_db()
+    assert need.title != "Endret etter innsending"
