@@ -291,6 +291,13 @@ class WorkflowDocument(models.Model):
         super().save(*args, **kwargs)
 
 
+class TransitionLogQuerySet(ScopedQuerySet):
+    def of(self, document):
+        from django.contrib.contenttypes.models import ContentType
+
+        return self.filter(content_type=ContentType.objects.get_for_model(document), object_id=document.pk)
+
+
 class TransitionLog(models.Model):
     """Every state change and what led to it: the audit trail of a document's route."""
 
@@ -315,7 +322,7 @@ class TransitionLog(models.Model):
     ballot = models.ForeignKey("Ballot", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = TransitionLogQuerySet.as_manager()
     scope_path = "collaboration"
 
     class Meta:
@@ -326,6 +333,17 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_state} → {self.to_state}"
+
+    @classmethod
+    def record(cls, document, collaboration_id: int, **fields) -> "TransitionLog":
+        from django.contrib.contenttypes.models import ContentType
+
+        return cls.objects.create(
+            content_type=ContentType.objects.get_for_model(document),
+            object_id=document.pk,
+            collaboration_id=collaboration_id,
+            **fields,
+        )
 
 
 class Ballot(models.Model):

@@ -221,8 +221,6 @@ def import_workflow(data: dict, collaboration, user=None, *, activate: bool = Fa
 def migrate_documents(documents, to_version: WorkflowVersion, state_mapping: dict[str, str], user) -> int:
     """Move documents under way to another published version; each state maps to one in the new version.
     Logged on each document's history."""
-    from django.contrib.contenttypes.models import ContentType
-
     if to_version.status != WorkflowVersion.Status.PUBLISHED:
         raise DefinitionError([_("Documents can only move to a published version.")])
     target_keys = set(to_version.states.values_list("key", flat=True))
@@ -237,10 +235,9 @@ def migrate_documents(documents, to_version: WorkflowVersion, state_mapping: dic
             type(document)._default_manager.filter(pk=document.pk).update(
                 workflow_version=to_version, state=new_key, workflow_revision=document.workflow_revision + 1
             )
-            TransitionLog.objects.create(
-                content_type=ContentType.objects.get_for_model(document),
-                object_id=document.pk,
-                collaboration_id=to_version.workflow.collaboration_id,
+            TransitionLog.record(
+                document,
+                to_version.workflow.collaboration_id,
                 version=to_version,
                 action="migrate",
                 from_state=document.state,

@@ -164,7 +164,7 @@ class ActionOption:
 
 def _earlier_capacities(document, person_id: int) -> set[str]:
     content_type = ContentType.objects.get_for_model(document)
-    logged = TransitionLog.objects.filter(content_type=content_type, object_id=document.pk)
+    logged = TransitionLog.objects.of(document)
     own = set(logged.filter(actor__person__pk=person_id, on_behalf_of__isnull=True).values_list("capacity", flat=True))
     own |= set(logged.filter(on_behalf_of_id=person_id).values_list("capacity", flat=True))
     own |= set(
@@ -328,10 +328,9 @@ def _move(document, transition: Transition, user, standing: Standing | None, com
         raise WorkflowConflict(_conflict_message(_fresh(document)))
     subject = registration_for(document).subject
     with acting_as(standing.capacity if standing else "committee"):
-        log = TransitionLog.objects.create(
-            content_type=ContentType.objects.get_for_model(document),
-            object_id=document.pk,
-            collaboration_id=subject.collaboration_id(document),
+        log = TransitionLog.record(
+            document,
+            subject.collaboration_id(document),
             version_id=document.workflow_version_id,
             transition=transition,
             action=transition.action,
@@ -375,10 +374,9 @@ def start(document, user=None, *, version=None) -> TransitionLog:
             raise WorkflowConflict(_("The item is already in a workflow."))
         document.workflow_version, document.state, document.state_entered_at = version, initial.key, now
         document.workflow_revision = 1
-        return TransitionLog.objects.create(
-            content_type=ContentType.objects.get_for_model(document),
-            object_id=document.pk,
-            collaboration_id=subject.collaboration_id(document),
+        return TransitionLog.record(
+            document,
+            subject.collaboration_id(document),
             version=version,
             action="start",
             from_state="",
@@ -389,9 +387,7 @@ def start(document, user=None, *, version=None) -> TransitionLog:
 
 
 def history(document):
-    return TransitionLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(document), object_id=document.pk
-    ).select_related("actor", "on_behalf_of__user", "transition")
+    return TransitionLog.objects.of(document).select_related("actor", "on_behalf_of__user", "transition")
 
 
 def may_edit(document, user, field_name: str | None = None) -> bool:
