@@ -7,8 +7,10 @@ change never sends anything.
 import django_rq
 
 
-def enqueue(func, *args, queue: str = "default", **kwargs):
-    return django_rq.get_queue(queue).enqueue(func, *args, **kwargs)
+def enqueue(func, *args, queue: str = "default", now: bool = False, **kwargs):
+    """Queue a job after the current transaction commits, or at once with `now=True` (for callers that
+    already run after the commit and want Redis errors raised to them)."""
+    return django_rq.get_queue(queue, commit_mode="auto" if now else None).enqueue(func, *args, **kwargs)
 
 
 def echo(value):

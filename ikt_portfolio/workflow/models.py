@@ -108,12 +108,22 @@ class VersionPart(CollaborationScoped, models.Model):
     def clean(self) -> None:
         if self.version_id and not self.version.is_editable:
             raise ValidationError(_("A published workflow version cannot change: make a new draft of it."))
+        self.clean_rules()
+
+    def clean_rules(self) -> None:
+        """The part's own rules, apart from the version being frozen (validation on publish uses them)."""
 
 
 def capacity_list_validator(value) -> None:
-    if not isinstance(value, list) or any(item not in Capacity.values for item in value):
+    if not isinstance(value, list):
         raise ValidationError(
             _("Give a list of capacities among: %(choices)s.") % {"choices": ", ".join(Capacity.values)}
+        )
+    unknown = [str(item) for item in value if item not in Capacity.values]
+    if unknown:
+        raise ValidationError(
+            _("Unknown capacities: %(unknown)s. Choose among: %(choices)s.")
+            % {"unknown": ", ".join(unknown), "choices": ", ".join(Capacity.values)}
         )
 
 
@@ -232,8 +242,7 @@ class Transition(VersionPart):
     def is_committee(self) -> bool:
         return bool(self.committee)
 
-    def clean(self) -> None:
-        super().clean()
+    def clean_rules(self) -> None:
         if self.from_state_id and self.to_state_id and self.version_id:
             if self.from_state.version_id != self.version_id or self.to_state.version_id != self.version_id:
                 raise ValidationError(_("Both states must belong to the same workflow version."))
@@ -244,7 +253,11 @@ class Transition(VersionPart):
                 raise ValidationError({"votes_required": _("Say how many yes votes (N) are needed.")})
         elif not self.allowed_capacities:
             raise ValidationError(
-                {"allowed_capacities": _("Say who may take the action, or make it a committee decision.")}
+                {
+                    "allowed_capacities": _(
+                        "Say who may take the action (now nobody may), or make it a committee decision."
+                    )
+                }
             )
 
 

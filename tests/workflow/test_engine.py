@@ -105,10 +105,8 @@ def test_condition_routes_big_items_to_the_board(route, new_ticket):
         act(ticket, action, person)
     act(ticket, "send_to_council", route.world.lead)
     options = {o.action: o for o in services.available_actions(ticket, route.council[0].user)}
-    assert (
-        not options["include"].allowed
-        and "condition" in options["include"].reason.lower()
-        or "vilkår" in options["include"].reason
+    assert not options["include"].allowed and (
+        "condition" in options["include"].reason.lower() or "vilkår" in options["include"].reason.lower()
     )
     with pytest.raises(services.ActionRefused):
         services.vote(ticket, "include", route.council[0].user, "yes")

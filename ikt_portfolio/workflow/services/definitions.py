@@ -10,7 +10,7 @@ from ikt_portfolio.core.audit import acting_as
 from ikt_portfolio.members.capacities import Capacity
 
 from ..models import FINAL_CATEGORIES, State, Transition, TransitionLog, Workflow, WorkflowVersion
-from ..registry import document_types
+from ..registry import document_types, registration_for
 from .conditions import ConditionError, parse_condition
 
 
@@ -32,14 +32,24 @@ def validate_version(version: WorkflowVersion) -> list[str]:
         )
     initial = [state for state in states.values() if state.is_initial]
     if len(initial) != 1:
-        errors.append(_("Mark exactly one state as the initial state (now %(count)s).") % {"count": len(initial)})
+        errors.append(
+            _("Mark exactly one state as the initial state (now %(count)s: %(states)s).")
+            % {"count": len(initial), "states": ", ".join(s.key for s in initial) or "–"}
+        )
     finals = {key for key, state in states.items() if state.category in FINAL_CATEGORIES}
     if not finals:
         errors.append(_("The workflow has no final state (done, rejected or cancelled)."))
     outgoing: dict[str, set[str]] = {key: set() for key in states}
     incoming: dict[str, set[str]] = {key: set() for key in states}
     names = getattr(registration.subject, "condition_names", None) if registration else None
+    for state in states.values():
+        errors.extend(_part_errors(state, state.key))
     for transition in transitions:
+        errors.extend(_part_errors(transition, transition.action))
+        if version.pk not in (transition.from_state.version_id, transition.to_state.version_id) or (
+            transition.from_state.version_id != transition.to_state.version_id
+        ):
+            continue  # reported by the transition's own rules above
         outgoing[transition.from_state.key].add(transition.to_state.key)
         incoming[transition.to_state.key].add(transition.from_state.key)
         if transition.condition:
@@ -47,13 +57,6 @@ def validate_version(version: WorkflowVersion) -> list[str]:
                 parse_condition(transition.condition, names)
             except ConditionError as error:
                 errors.append(f"{transition.action}: {error}")
-        if not transition.is_committee and not transition.allowed_capacities:
-            errors.append(_("%(action)s: nobody may take this action.") % {"action": transition.action})
-        unknown = [c for c in transition.allowed_capacities if c not in Capacity.values]
-        if unknown:
-            errors.append(
-                _("%(action)s: unknown capacities %(names)s.") % {"action": transition.action, "names": unknown}
-            )
     if len(initial) == 1:
         reachable = _walk(initial[0].key, outgoing)
         for key in sorted(set(states) - reachable):
@@ -63,6 +66,19 @@ def validate_version(version: WorkflowVersion) -> list[str]:
         for key in sorted(set(states) - can_finish):
             errors.append(_("From the state “%(state)s” no final state can be reached.") % {"state": key})
     return errors
+
+
+def _part_errors(part, name: str) -> list[str]:
+    """The model's own rules for one state or transition, each message prefixed with its key or action.
+    (Not whether the version is still a draft: publishing is what freezes it.)"""
+    from django.core.exceptions import ValidationError
+
+    try:
+        part.clean_fields(exclude=["version"])
+        part.clean_rules()
+    except ValidationError as error:
+        return [f"{name}: {message}" for message in error.messages]
+    return []
 
 
 def _walk(start: str, edges: dict[str, set[str]]) -> set[str]:
@@ -88,9 +104,11 @@ def publish(version: WorkflowVersion, user) -> WorkflowVersion:
     if errors:
         raise DefinitionError(errors)
     with transaction.atomic(), acting_as("collaboration_admin"):
-        WorkflowVersion.objects.filter(workflow=version.workflow, status=WorkflowVersion.Status.PUBLISHED).update(
-            status=WorkflowVersion.Status.RETIRED
-        )
+        for earlier in WorkflowVersion.objects.filter(
+            workflow=version.workflow, status=WorkflowVersion.Status.PUBLISHED
+        ):
+            earlier.status = WorkflowVersion.Status.RETIRED
+            earlier.save(update_fields=["status"])  # through save(), so the audit history records it
         version.status = WorkflowVersion.Status.PUBLISHED
         version.published_at = timezone.now()
         version.published_by = user
@@ -165,7 +183,7 @@ def _load_parts(version: WorkflowVersion, data: dict) -> None:
     states = {}
     for entry in data["states"]:
         state = State(version=version, **{f: entry[f] for f in STATE_FIELDS if f in entry})
-        state.full_clean()
+        _clean_named(state, entry.get("key", "?"))
         state.save()
         states[state.key] = state
     for entry in data["transitions"]:
@@ -181,8 +199,17 @@ def _load_parts(version: WorkflowVersion, data: dict) -> None:
             to_state=to_state,
             **{f: entry[f] for f in TRANSITION_FIELDS if f in entry and entry[f] is not None},
         )
-        transition.full_clean()
+        _clean_named(transition, entry.get("action", "?"))
         transition.save()
+
+
+def _clean_named(part, name: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        part.full_clean()
+    except ValidationError as error:
+        raise DefinitionError([f"{name}: {message}" for message in error.messages]) from error
 
 
 def import_workflow(data: dict, collaboration, user=None, *, activate: bool = False) -> WorkflowVersion:
@@ -227,6 +254,12 @@ def migrate_documents(documents, to_version: WorkflowVersion, state_mapping: dic
     moved = 0
     with transaction.atomic():
         for document in documents.select_for_update():
+            subject = registration_for(document).subject
+            if (
+                to_version.workflow.collaboration_id != subject.collaboration_id(document)
+                or to_version.workflow.document_type != document._meta.label_lower
+            ):
+                raise DefinitionError([_("The version belongs to another collaboration or kind of document.")])
             new_key = state_mapping.get(document.state, document.state)
             if new_key not in target_keys:
                 raise DefinitionError(

@@ -596,6 +596,9 @@ def vote(document, action: str, user, choice: str, *, comment: str = "") -> Vote
     if choice not in Vote.Choice.values:
         raise ActionRefused(_("Vote yes, no or abstain."))
     with transaction.atomic():
+        # Lock the document first: a vote arriving as the decision is taken must see the new state, not
+        # open a new ballot on a decision already made.
+        list(type(document)._default_manager.select_for_update().filter(pk=document.pk).values_list("pk"))
         fresh = _fresh(document)
         transition = next(
             (t for t in graph_of(fresh.workflow_version).outgoing.get(fresh.state, []) if t.action == action), None

@@ -66,7 +66,7 @@ def _queue_delivery_after_commit() -> None:
     """One delivery job per transaction, however many notifications it wrote."""
     connection = transaction.get_connection()
     if not any(callback is queue_delivery for _savepoints, callback, _robust in connection.run_on_commit):
-        transaction.on_commit(queue_delivery)
+        transaction.on_commit(queue_delivery, robust=True)
 
 
 def next_actors(document, transition_from_state) -> set[int]:
@@ -105,7 +105,10 @@ def next_actors(document, transition_from_state) -> set[int]:
 def notify_transition(document, log: TransitionLog, transition: Transition) -> None:
     subject = registration_for(document).subject
     title = subject.title(document)
-    recipients = (subject.recipients(document) | next_actors(document, log.to_state)) - {log.actor_id}
+    recipients = subject.recipients(document) | next_actors(document, log.to_state)
+    if transition.to_state.is_final:  # those who had it waiting hear that it is closed
+        recipients |= next_actors(document, log.from_state)
+    recipients -= {log.actor_id}
 
     def compose():
         state = transition.to_state
@@ -149,7 +152,7 @@ def queue_delivery() -> None:
     from ikt_portfolio.core.jobs import enqueue
 
     try:
-        enqueue(deliver_pending)
+        enqueue(deliver_pending, now=True)  # already after the commit: any Redis error is ours to catch
     except Exception as error:  # any Redis failure: the sweep delivers later
         logger.warning("Could not queue notification delivery (%s); the next sweep will send them.", error)
 
@@ -226,24 +229,28 @@ def run_deadlines(now=None) -> dict:
     for registration in document_types().values():
         model, subject = registration.model, registration.subject
         overdue = model._default_manager.filter(deadline_at__lte=now, reminder_sent_at__isnull=True)
-        for document in overdue.select_related("workflow_version")[:500]:
+        for document in overdue.select_related("workflow_version", *subject.select_related)[:500]:
             title = subject.title(document)
             state = graph_of(document.workflow_version).state(document.state)
-            notify(
-                next_actors(document, document.state) | subject.recipients(document),
-                document,
-                "reminder",
-                lambda title=title, state=state: (
-                    _("Reminder: %(title)s") % {"title": title},
-                    _("“%(title)s” has been “%(state)s” past its deadline. Please act on it.")
-                    % {"title": title, "state": state},
-                ),
-            )
-            model._default_manager.filter(pk=document.pk).update(reminder_sent_at=now)
+            # Claim and notify in one transaction: two sweeps at once never remind twice, a crash never half.
+            with transaction.atomic():
+                claimed = model._default_manager.filter(pk=document.pk, reminder_sent_at__isnull=True)
+                if not claimed.update(reminder_sent_at=now):
+                    continue
+                notify(
+                    next_actors(document, document.state) | subject.recipients(document),
+                    document,
+                    "reminder",
+                    lambda title=title, state=state: (
+                        _("Reminder: %(title)s") % {"title": title},
+                        _("“%(title)s” has been “%(state)s” past its deadline. Please act on it.")
+                        % {"title": title, "state": state},
+                    ),
+                )
             reminded += 1
         candidates = model._default_manager.filter(
             deadline_at__lte=now, reminder_sent_at__isnull=False, escalated_at__isnull=True
-        ).select_related("workflow_version")
+        ).select_related("workflow_version", *subject.select_related)
         for document in candidates[:500]:
             state = graph_of(document.workflow_version).state(document.state)
             if state is None or state.escalate_after_days is None or not state.escalate_to:
@@ -252,16 +259,19 @@ def run_deadlines(now=None) -> dict:
                 continue
             title = subject.title(document)
             holders = capacity_holders(subject.collaboration_id(document), [state.escalate_to], subject.scope(document))
-            notify(
-                holders,
-                document,
-                "escalation",
-                lambda title=title, state=state: (
-                    _("Overdue: %(title)s") % {"title": title},
-                    _("“%(title)s” is long past its deadline in “%(state)s” and is passed to you.")
-                    % {"title": title, "state": state},
-                ),
-            )
-            model._default_manager.filter(pk=document.pk).update(escalated_at=now)
+            with transaction.atomic():
+                claimed = model._default_manager.filter(pk=document.pk, escalated_at__isnull=True)
+                if not claimed.update(escalated_at=now):
+                    continue
+                notify(
+                    holders,
+                    document,
+                    "escalation",
+                    lambda title=title, state=state: (
+                        _("Overdue: %(title)s") % {"title": title},
+                        _("“%(title)s” is long past its deadline in “%(state)s” and is passed to you.")
+                        % {"title": title, "state": state},
+                    ),
+                )
             escalated += 1
     return {"reminded": reminded, "escalated": escalated}
