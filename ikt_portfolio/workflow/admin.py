@@ -68,7 +68,7 @@ class WorkflowAdmin(ScopedModelAdmin):
     list_select_related = ["collaboration"]
     search_fields = ["name", "key"]
     inlines = [VersionInline]
-    actions_detail = ["make_draft"]
+    actions_detail = ["make_draft", "make_active"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "document_type":
@@ -86,6 +86,18 @@ class WorkflowAdmin(ScopedModelAdmin):
             request, _("Draft version %(number)s created from the latest version.") % {"number": draft.number}
         )
         return redirect("admin:ikt_workflow_workflowversion_change", draft.pk)
+
+    @action(description=_("Make active"), url_path="activate", permissions=["change"])
+    def make_active(self, request, object_id):
+        workflow = get_object_or_404(self.get_queryset(request), pk=object_id)
+        try:
+            services.set_active(workflow)
+        except services.DefinitionError as error:
+            for message in error.errors:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("New documents now follow “%(name)s”.") % {"name": workflow})
+        return redirect("admin:ikt_workflow_workflow_change", workflow.pk)
 
     def get_urls(self):
         return [

@@ -58,6 +58,19 @@ class Workflow(CollaborationScoped, TranslatedName):
         constraints = [models.UniqueConstraint(fields=["collaboration", "key"], name="ikt_workflow_key")]
         indexes = [models.Index(fields=["collaboration", "document_type", "is_active"])]
 
+    def clean(self) -> None:
+        if self.is_active and self.collaboration_id:
+            others = Workflow.objects.filter(
+                collaboration_id=self.collaboration_id, document_type=self.document_type, is_active=True
+            ).exclude(pk=self.pk)
+            if others.exists():
+                raise ValidationError(
+                    {
+                        "is_active": _("“%(name)s” is already active for this kind of document; use “Make active”.")
+                        % {"name": others.first()}
+                    }
+                )
+
 
 class WorkflowVersion(CollaborationScoped, models.Model):
     class Status(models.TextChoices):

@@ -107,3 +107,25 @@ def test_votes_from_the_document_page(client, route, new_ticket):
         )
     ticket.refresh_from_db()
     assert ticket.state == "approved"
+
+
+def test_choosing_the_ks_model_in_the_desk(client, route):
+    from tests.workflow.conftest import fixture_data
+
+    ks = services.import_workflow(fixture_data("need_routing_ks.json"), route.world.a).workflow
+    client.force_login(route.world.admin_a.user)
+    client.get(reverse("admin:ikt_workflow_workflow_make_active", args=[ks.pk]))
+    ks.refresh_from_db()
+    route.version.workflow.refresh_from_db()
+    assert ks.is_active and not route.version.workflow.is_active
+
+
+def test_two_active_workflows_for_one_kind_are_refused(route):
+    from django.core.exceptions import ValidationError
+
+    from tests.workflow.conftest import fixture_data
+
+    ks = services.import_workflow(fixture_data("need_routing_ks.json"), route.world.a).workflow
+    ks.is_active = True
+    with pytest.raises(ValidationError):
+        ks.full_clean()

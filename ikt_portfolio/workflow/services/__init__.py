@@ -8,6 +8,7 @@ from .definitions import (  # noqa: F401
     migrate_documents,
     new_draft,
     publish,
+    set_active,
     validate_version,
 )
 from .delegation import delegate, revoke  # noqa: F401

@@ -236,13 +236,23 @@ def import_workflow(data: dict, collaboration, user=None, *, activate: bool = Fa
             raise DefinitionError(error.messages) from error
         publish(version, user)
         if activate:
-            Workflow.objects.filter(
-                collaboration=collaboration, document_type=workflow.document_type, is_active=True
-            ).exclude(pk=workflow.pk).update(is_active=False)
-            if not workflow.is_active:
-                workflow.is_active = True
-                workflow.save(update_fields=["is_active"])
+            set_active(workflow)
     return version
+
+
+def set_active(workflow: Workflow) -> Workflow:
+    """Make `workflow` the one new documents of its kind follow in its collaboration (one at a time)."""
+    if not workflow.versions.filter(status=WorkflowVersion.Status.PUBLISHED).exists():
+        raise DefinitionError([_("Publish a version of the workflow before making it active.")])
+    with transaction.atomic(), acting_as("collaboration_admin"):
+        for other in Workflow.objects.filter(
+            collaboration_id=workflow.collaboration_id, document_type=workflow.document_type, is_active=True
+        ).exclude(pk=workflow.pk):
+            other.is_active = False
+            other.save(update_fields=["is_active"])
+        workflow.is_active = True
+        workflow.save(update_fields=["is_active"])
+    return workflow
 
 
 def migrate_documents(documents, to_version: WorkflowVersion, state_mapping: dict[str, str], user) -> int:
