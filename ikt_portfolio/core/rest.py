@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination, permissions
 from rest_framework.authentication import TokenAuthentication as _TokenAuthentication
 
+from .errors import DomainError
+
 
 class Pagination(pagination.PageNumberPagination):
     page_size = 50
@@ -31,8 +33,11 @@ class ScopedModelPermissions(permissions.DjangoModelPermissions):
 def exception_handler(exc, context):
     """DRF's handler, with Django's ValidationError (from a service) turned into a 400 with its messages."""
     from rest_framework import serializers
+    from rest_framework.response import Response
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if isinstance(exc, DomainError):
+        return Response({"detail": exc.message}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = serializers.ValidationError(serializers.as_serializer_error(exc))
     return drf_exception_handler(exc, context)

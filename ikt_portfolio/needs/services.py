@@ -13,11 +13,17 @@ from ikt_portfolio.workflow import services as workflow
 from .models import Comment, CoSign, Follow, Need
 
 
+def _check_goals(collaboration_id: int, goals) -> None:
+    if any(goal.collaboration_id != collaboration_id for goal in goals):
+        raise ValidationError({"goals": _("A goal belongs to another collaboration.")})
+
+
 def create_need(*, user, collaboration, goals=(), **fields) -> Need:
     """A draft need by `user` for their municipality, in the collaboration's active workflow."""
     person = person_of(user)
     if person is None or not person.municipality_id or not has_capacity(user, Capacity.SUBMITTER, collaboration.pk):
         raise ValidationError(_("Only people employed by a member municipality can report needs."))
+    _check_goals(collaboration.pk, goals)
     need = Need(collaboration=collaboration, submitted_by=person, municipality_id=person.municipality_id, **fields)
     need.number = 0
     need.full_clean(exclude=["number"])
@@ -36,6 +42,55 @@ def create_need(*, user, collaboration, goals=(), **fields) -> Need:
             need.pk = None
             continue
     raise ValidationError(_("The need could not be numbered; please try again."))
+
+
+def update_need(need: Need, *, user, **changes) -> Need:
+    """Change a need's fields as the workflow allows in its current state (who, and which fields).
+
+    Decided on the need as stored now (locked), so a workflow step taken meanwhile is respected. Raises
+    workflow.ActionRefused (naming the state and the refused fields) or ValidationError; nothing is written
+    unless everything is allowed and valid.
+    """
+    with transaction.atomic():
+        need = Need.objects.select_for_update().select_related("workflow_version").get(pk=need.pk)
+        changes = {name: value for name, value in changes.items() if _differs(need, name, value)}
+        if not changes:
+            return need
+        capacity = _editing_capacity(need, user, changes)
+        goals = changes.pop("goals", None)
+        if goals is not None:
+            _check_goals(need.collaboration_id, goals)
+        for name, value in changes.items():
+            setattr(need, name, value)
+        need.full_clean(exclude=["number"])
+        with acting_as(capacity):
+            need.save()
+            if goals is not None:
+                need.goals.set(goals)
+    return need
+
+
+def _differs(need: Need, name: str, value) -> bool:
+    if name == "goals":
+        return {goal.pk for goal in value} != set(need.goals.values_list("pk", flat=True))
+    return getattr(need, name) != value
+
+
+def _editing_capacity(need: Need, user, changes: dict) -> str:
+    state = workflow.current_state(need)
+    if not workflow.may_edit(need, user):
+        raise workflow.ActionRefused(
+            _("You may not change this need while it is “%(state)s”.") % {"state": state.localized_name}
+        )
+    refused = [name for name in changes if not workflow.may_edit(need, user, name)]
+    if refused:
+        names = ", ".join(str(Need._meta.get_field(name).verbose_name) for name in refused)
+        raise workflow.ActionRefused(
+            _("While the need is “%(state)s” you may not change: %(fields)s.")
+            % {"state": state.localized_name, "fields": names}
+        )
+    standing = workflow.standings(user, need, state.edit_capacities)
+    return standing[0].capacity if standing else ""
 
 
 def _open_for_participation(need: Need) -> None:

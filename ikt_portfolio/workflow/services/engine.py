@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ikt_portfolio.core.audit import acting_as
+from ikt_portfolio.core.errors import DomainError
 from ikt_portfolio.members.capacities import Capacity
 from ikt_portfolio.members.models import Body, BodyMembership
 from ikt_portfolio.members.permissions import concrete_user, grants_of, is_operator, person_of
@@ -24,14 +25,8 @@ from ..registry import registration_for
 from .conditions import ConditionError, condition_holds
 
 
-class WorkflowError(Exception):
+class WorkflowError(DomainError):
     """A refusal with a message for the user (already translated)."""
-
-    status_code = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class ActionRefused(WorkflowError):

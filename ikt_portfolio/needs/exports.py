@@ -1,0 +1,190 @@
+"""Need lists as spreadsheets: the rows of any filtered list (see selectors.needs_for) as CSV or XLSX.
+
+The API's export endpoints and the Desk share these. Headers are in the active language (the model's own
+verbose names); money stays a number with two decimals (a Decimal, never a float): in XLSX a numeric cell
+formatted `#,##0.00`, in CSV the amount with two decimals and the decimal mark of the language (comma in
+bokmål and nynorsk: the file is semicolon separated with a BOM, which is what Norwegian Excel opens
+directly).
+"""
+
+import csv
+import datetime
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from ikt_portfolio.core.money import to_money
+from ikt_portfolio.members.models import SizeSegment
+from ikt_portfolio.workflow.selectors import state_name
+
+from .models import Goal, Need
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BOM = "\ufeff"
+CHUNK = 500
+
+
+def _field(name: str):
+    return Need._meta.get_field(name).verbose_name
+
+
+@dataclass(frozen=True)
+class Column:
+    header: object  # a lazy translation, resolved in the active language
+    value: Callable[[Need], object]
+    kind: str = "text"  # text, int, money, decimal, datetime
+
+
+def _segment(need) -> str:
+    segment = getattr(need, "size_segment", None)
+    return str(SizeSegment(segment).label) if segment else ""
+
+
+def _person(need) -> str:
+    user = need.submitted_by.user
+    return user.get_full_name() or user.get_username()
+
+
+COLUMNS: list[Column] = [
+    Column(_field("number"), lambda n: n.reference),
+    Column(_field("title"), lambda n: n.title),
+    Column(_("status"), state_name),
+    Column(_field("service_area"), lambda n: n.service_area.localized_name),
+    Column(_("municipality number"), lambda n: n.municipality.number),
+    Column(_field("municipality"), lambda n: n.municipality.name),
+    Column(_("size segment"), _segment),
+    Column(_field("submitted_by"), _person),
+    Column(_field("urgency"), lambda n: n.get_urgency_display()),
+    Column(_field("purchase_needed"), lambda n: n.get_purchase_needed_display()),
+    Column(_field("affected_group"), lambda n: n.get_affected_group_display()),
+    Column(_field("affected_count"), lambda n: n.affected_count, "int"),
+    Column(_field("benefit_type"), lambda n: n.get_benefit_type_display()),
+    Column(_field("expected_benefit_nok"), lambda n: n.expected_benefit_nok, "money"),
+    Column(_field("estimated_cost"), lambda n: n.estimated_cost, "money"),
+    Column(_field("estimated_effort"), lambda n: n.estimated_effort, "decimal"),
+    Column(Need.co_signs.rel.related_model._meta.verbose_name_plural, lambda n: n.co_sign_count, "int"),
+    Column(_field("goals"), lambda n: ", ".join(goal.code for goal in n.goals.all())),
+    Column(_field("problem"), lambda n: n.problem),
+    Column(_field("created_at"), lambda n: n.created_at, "datetime"),
+]
+
+
+def export_queryset(queryset):
+    """What the rows read besides the list's own joins: the goals, in one query per chunk."""
+    return queryset.prefetch_related(Prefetch("goals", queryset=Goal.objects.only("id", "code")))
+
+
+def headers(columns: list[Column] = COLUMNS) -> list[str]:
+    return [str(column.header)[:1].upper() + str(column.header)[1:] for column in columns]
+
+
+def rows(queryset, columns: list[Column] = COLUMNS) -> Iterator[list]:
+    """Typed values (str, int, Decimal, aware datetime or None) per need, in chunks (constant memory)."""
+    for need in export_queryset(queryset).iterator(chunk_size=CHUNK):
+        yield [column.value(need) for column in columns]
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
+
+
+# ------------------------------------------------------------------------------------------------ CSV
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_text(value, kind: str, decimal_mark: str) -> str:
+    if value is None:
+        return ""
+    if kind == "money":
+        return f"{to_money(value):f}".replace(".", decimal_mark)
+    if kind == "decimal":
+        return f"{Decimal(value):f}".replace(".", decimal_mark)
+    if kind == "datetime":
+        return _local(value).isoformat(sep=" ", timespec="minutes")
+    return str(value)
+
+
+def csv_stream(queryset, language: str | None = None, columns: list[Column] = COLUMNS) -> Iterator[str]:
+    """The list as CSV text, line by line: BOM, header row, one row per need (semicolon separated).
+
+    Runs in the given language (the request's), also when the response is consumed after the view returns.
+    """
+    language = language or translation.get_language() or "nb"
+    decimal_mark = "," if language[:2] in ("nb", "nn", "no") else "."
+    writer = csv.writer(_Echo(), delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    with translation.override(language):
+        yield BOM + writer.writerow(headers(columns))
+        for values in rows(queryset, columns):
+            yield writer.writerow(
+                [csv_text(value, column.kind, decimal_mark) for value, column in zip(values, columns, strict=True)]
+            )
+
+
+# ----------------------------------------------------------------------------------------------- XLSX
+
+NUMBER_FORMATS = {"money": "#,##0.00", "decimal": "0.0", "int": "0", "datetime": "yyyy-mm-dd hh:mm"}
+
+
+def xlsx_bytes(
+    queryset, language: str | None = None, columns: list[Column] = COLUMNS, title: str | None = None
+) -> bytes:
+    """The list as an Excel workbook: a bold, frozen header row, numbers as numbers (money with 2 decimals)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    language = language or translation.get_language() or "nb"
+    with translation.override(language):
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=(title or str(Need._meta.verbose_name_plural).capitalize())[:31])
+        sheet.freeze_panes = "A2"
+        for index, column in enumerate(columns, start=1):
+            width = 40 if column.header in (_field("title"), _field("problem")) else 16
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        bold = Font(bold=True)
+        header_cells = []
+        for text in headers(columns):
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for values in rows(queryset, columns):
+            sheet.append(
+                [
+                    _xlsx_cell(sheet, value, column.kind, WriteOnlyCell)
+                    for value, column in zip(values, columns, strict=True)
+                ]
+            )
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(sheet, value, kind: str, cell_class):
+    if value is None:
+        return None
+    if kind == "money":
+        value = to_money(value)
+    elif kind == "datetime":
+        value = _local(value)
+    elif kind not in ("int", "decimal"):
+        return str(value)
+    cell = cell_class(sheet, value=value)
+    cell.number_format = NUMBER_FORMATS[kind]
+    return cell
+
+
+def filename(extension: str, day: datetime.date | None = None) -> str:
+    day = day or timezone.localdate()
+    return f"{str(Need._meta.verbose_name_plural).replace(' ', '-')}-{day.isoformat()}.{extension}"
