@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
-MESSAGE_APPS := core members workflow needs
+MESSAGE_APPS := core members workflow needs portal
 
 .PHONY: demo test lint install install-test test-sqlite test-mariadb services-start services-stop messages check-deploy benchmark clean
 
@@ -18,14 +18,19 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
+# The portal's CSS (Digdir's Designsystemet), installed when package-lock.json changes.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	scripts/test-services.sh install
 	$(PY) -m pip install --quiet -e '.[test,mysql]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
 
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test node_modules/.installed
 
 demo: install
 	$(PY) manage.py migrate --noinput

@@ -113,6 +113,9 @@ LOCALE_PATHS = IKT_PORTFOLIO_LOCALE_PATHS
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Digdir's Designsystemet CSS from npm (`npm ci`, run by `make install`); a site without node_modules still starts.
+DESIGNSYSTEMET_DIR = BASE_DIR / "node_modules" / "@digdir" / "designsystemet-css" / "dist"
+STATICFILES_DIRS = [("designsystemet", DESIGNSYSTEMET_DIR)] if DESIGNSYSTEMET_DIR.is_dir() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("IKT_MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {

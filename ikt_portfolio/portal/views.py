@@ -1,0 +1,440 @@
+"""The collaboration platform (samhandlingsplattform): server-rendered pages for municipal staff.
+
+Every page works without JavaScript: filters are GET forms, every change is a POST form with CSRF that
+redirects back (post/redirect/get). Business rules live in `needs.services` and the workflow engine; their
+refusals come back as messages or form errors, and nothing is written when they refuse.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ikt_portfolio.members.capacities import Capacity
+from ikt_portfolio.members.models import Collaboration
+from ikt_portfolio.members.permissions import collaboration_ids, has_capacity, is_operator, person_of
+from ikt_portfolio.needs import services
+from ikt_portfolio.needs.models import Follow
+from ikt_portfolio.workflow import services as workflow
+from ikt_portfolio.workflow.selectors import state_name
+
+from . import queries
+from .forms import ActionForm, CommentForm, CoSignForm, NeedFilterForm, NeedForm, add_errors
+
+PAGE_SIZE = 25
+SESSION_KEY = "ikt_portal_collaboration"
+NEED_DOCUMENT = "ikt_needs.need"
+
+portal_login_required = login_required(login_url=reverse_lazy("admin:login"))
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def collaborations_for(user) -> list[Collaboration]:
+    queryset = Collaboration.objects.order_by("name")
+    if not is_operator(user):
+        queryset = queryset.filter(pk__in=collaboration_ids(user))
+    return list(queryset)
+
+
+def current_collaboration(request) -> Collaboration | None:
+    """The collaboration the user works in now: their choice (kept in the session), else their first."""
+    if not hasattr(request, "_ikt_portal_collaborations"):
+        request._ikt_portal_collaborations = collaborations_for(request.user)
+    choices = request._ikt_portal_collaborations
+    chosen = request.session.get(SESSION_KEY)
+    return next((c for c in choices if c.pk == chosen), choices[0] if choices else None)
+
+
+def render_portal(request, template: str, context: dict | None = None, *, status: int = 200, nav: str = ""):
+    collaboration = current_collaboration(request)
+    return render(
+        request,
+        template,
+        {
+            "collaboration": collaboration,
+            "collaborations": request._ikt_portal_collaborations,
+            "nav": nav,
+            **(context or {}),
+        },
+        status=status,
+    )
+
+
+def no_collaboration(request):
+    return render_portal(request, "ikt_portal/no_collaboration.html", status=403)
+
+
+def may_report(user, collaboration) -> bool:
+    person = person_of(user)
+    return bool(person and person.municipality_id and has_capacity(user, Capacity.SUBMITTER, collaboration.pk))
+
+
+def _status_options(collaboration) -> list[tuple[str, str]]:
+    try:
+        version = workflow.active_version(collaboration.pk, NEED_DOCUMENT)
+    except workflow.WorkflowError:
+        return []
+    states = workflow.graph_of(version).states.values()
+    return [(s.key, s.localized_name) for s in sorted(states, key=lambda s: s.order) if not s.is_initial]
+
+
+# --------------------------------------------------------------------------------------------- pages
+
+
+@portal_login_required
+def need_list(request):
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    person = person_of(request.user)
+    scope = request.GET.get("scope", "all")
+    scopes = [("all", _("All needs")), ("mine", _("Mine"))]
+    if person is not None and person.municipality_id:
+        scopes.append(("municipality", _("My municipality")))
+    if scope not in dict(scopes):
+        scope = "all"
+    form = NeedFilterForm(request.GET or None, collaboration=collaboration, states=_status_options(collaboration))
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = queries.NeedFilters(
+        scope=scope,
+        service_area_id=data["service_area"].pk if data.get("service_area") else None,
+        state=data.get("state") or "",
+        municipality_id=data["municipality"].pk if data.get("municipality") else None,
+        search=(data.get("q") or "").strip(),
+    )
+    page = Paginator(queries.need_list(request.user, collaboration, filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for need in page.object_list:
+        need.status_label = state_name(need)
+    filtered = any([filters.service_area_id, filters.state, filters.municipality_id, filters.search])
+    return render_portal(
+        request,
+        "ikt_portal/need_list.html",
+        {
+            "form": form,
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            "scope": scope,
+            "scopes": scopes,
+            "filtered": filtered,
+            "may_report": may_report(request.user, collaboration),
+        },
+        nav="mine" if scope == "mine" else "needs",
+    )
+
+
+@portal_login_required
+def report_need(request):
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    allowed = may_report(request.user, collaboration)
+    form = NeedForm(request.POST or None, collaboration=collaboration)
+    status = 200
+    if request.method == "POST" and allowed:
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            goals = data.pop("goals", None) or ()
+            submit = request.POST.get("intent") == "submit"
+            try:
+                with transaction.atomic():
+                    need = services.create_need(user=request.user, collaboration=collaboration, goals=goals, **data)
+                    if submit:
+                        workflow.perform(need, "submit", request.user)
+            except ValidationError as error:
+                add_errors(form, error)
+            except workflow.WorkflowError as error:
+                form.add_error(None, error.message)
+            else:
+                if submit:
+                    messages.success(request, _("Thank you! %(need)s has been submitted.") % {"need": need.reference})
+                else:
+                    messages.success(
+                        request,
+                        _("%(need)s is saved as a draft. Only you can see it until you submit it.")
+                        % {"need": need.reference},
+                    )
+                return redirect("ikt_portal:need", pk=need.pk)
+        status = 400
+    return render_portal(
+        request,
+        "ikt_portal/need_form.html",
+        {"form": form, "may_report": allowed},
+        status=status,
+        nav="report",
+    )
+
+
+@dataclass
+class TimelineEntry:
+    at: object
+    action: str
+    state: str
+    who: str
+    organisation: str
+    capacity: str
+    on_behalf_of: str
+    comment: str
+
+
+def _name(user) -> str:
+    if user is None:
+        return _("the system")
+    return user.get_full_name() or user.get_username()
+
+
+def _organisation(person) -> str:
+    if person is None:
+        return ""
+    if person.municipality_id:
+        return person.municipality.name
+    return person.staff_of.name if person.staff_of_id else ""
+
+
+def _capacity_label(capacity: str) -> str:
+    if capacity in Capacity.values:
+        return str(Capacity(capacity).label)
+    if capacity.startswith("committee:"):
+        return _("committee decision")
+    return ""
+
+
+def _timeline(need, graph) -> list[TimelineEntry]:
+    logs = workflow.history(need).select_related(
+        "actor__person__municipality", "actor__person__staff_of", "on_behalf_of__user"
+    )
+    entries = []
+    for log in reversed(list(logs)):
+        state = graph.state(log.to_state)
+        if log.transition is not None:
+            action = log.transition.localized_label
+        elif log.action == "start":
+            action = _("Created")
+        else:
+            action = log.action
+        entries.append(
+            TimelineEntry(
+                at=log.at,
+                action=action,
+                state=state.localized_name if state else log.to_state,
+                who=_name(log.actor),
+                organisation=_organisation(person_of(log.actor)) if log.actor else "",
+                capacity=_capacity_label(log.capacity),
+                on_behalf_of=_name(log.on_behalf_of.user) if log.on_behalf_of_id else "",
+                comment=log.comment,
+            )
+        )
+    return entries
+
+
+def _need_or_404(request, pk):
+    related = ("service_area", "municipality", "submitted_by__user", "workflow_version", "collaboration")
+    return get_object_or_404(queries.visible_needs(request.user).select_related(*related), pk=pk)
+
+
+def _render_need(request, need, *, comment_form=None, co_sign_form=None, action_form=None, status=200):
+    user = request.user
+    person = person_of(user)
+    state = workflow.current_state(need)
+    graph = workflow.graph_of(need.workflow_version)
+    timeline = _timeline(need, graph)
+    last = timeline[-1] if timeline else None
+
+    steps, others = [], []
+    for option in workflow.available_actions(need, user):
+        transition = option.transition
+        if option.allowed and not transition.is_committee:
+            prefix = f"act-{transition.action}"
+            form = action_form if action_form is not None and action_form.prefix == prefix else None
+            form = form or ActionForm(
+                prefix=prefix,
+                comment_required=transition.comment_required,
+                action_label=transition.localized_label,
+                initial={"revision": need.workflow_revision},
+            )
+            steps.append({"option": option, "form": form})
+        else:
+            reason = option.reason
+            if transition.is_committee:
+                reason = _("Decided by a vote of the %(body)s; its members vote in the Desk.") % {
+                    "body": _committee_label(transition.committee)
+                }
+            others.append({"label": transition.localized_label, "reason": reason})
+
+    co_signs = list(need.co_signs.select_related("municipality", "person__user"))
+    signed_here = person is not None and any(c.municipality_id == person.municipality_id for c in co_signs)
+    open_for_participation = not state.is_final and not state.is_initial
+    may_co_sign = bool(
+        person is not None
+        and person.municipality_id
+        and person.municipality_id != need.municipality_id
+        and has_capacity(user, Capacity.SUBMITTER, need.collaboration_id)
+        and open_for_participation
+        and not signed_here
+    )
+    may_ask = bool(workflow.standings(user, need, [Capacity.SECTOR_LEAD, Capacity.SECTOR_REPRESENTATIVE]))
+    in_collaboration = person is not None and need.collaboration_id in collaboration_ids(user)
+    comments = need.comments.select_related("author__user", "author__municipality", "author__staff_of")
+    context = {
+        "need": need,
+        "state": state,
+        "is_draft": state.is_initial,
+        "last": last,
+        "timeline": timeline,
+        "steps": steps,
+        "others": others,
+        "co_signs": co_signs,
+        "signed_here": signed_here,
+        "may_co_sign": may_co_sign,
+        "co_sign_form": co_sign_form or (CoSignForm(prefix="cosign") if may_co_sign else None),
+        "comments": [
+            {"comment": c, "who": _name(c.author.user), "organisation": _organisation(c.author)} for c in comments
+        ],
+        "may_comment": in_collaboration and not state.is_initial,
+        "comment_form": comment_form or CommentForm(prefix="comment", may_ask=may_ask),
+        "following": Follow.objects.filter(need=need, user=user).exists(),
+        "may_follow": in_collaboration and not state.is_initial,
+        "capacity_labels": {c.value: c.label for c in Capacity},
+    }
+    return render_portal(request, "ikt_portal/need_detail.html", context, status=status)
+
+
+def _committee_label(kind: str) -> str:
+    from ikt_portfolio.members.models import Body
+
+    return str(Body.Kind(kind).label) if kind in Body.Kind.values else kind
+
+
+@portal_login_required
+def need_detail(request, pk):
+    need = _need_or_404(request, pk)
+    return _render_need(request, need)
+
+
+def _back(need):
+    return redirect(reverse("ikt_portal:need", args=[need.pk]))
+
+
+@require_POST
+@portal_login_required
+def add_comment(request, pk):
+    need = _need_or_404(request, pk)
+    may_ask = bool(workflow.standings(request.user, need, [Capacity.SECTOR_LEAD, Capacity.SECTOR_REPRESENTATIVE]))
+    form = CommentForm(request.POST, prefix="comment", may_ask=may_ask)
+    if form.is_valid():
+        try:
+            services.add_comment(
+                need,
+                user=request.user,
+                body=form.cleaned_data["body"],
+                is_question=form.cleaned_data.get("is_question", False),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Your comment is published."))
+            return _back(need)
+    return _render_need(request, need, comment_form=form, status=400)
+
+
+@require_POST
+@portal_login_required
+def co_sign(request, pk):
+    need = _need_or_404(request, pk)
+    form = CoSignForm(request.POST, prefix="cosign")
+    if form.is_valid():
+        try:
+            services.co_sign(
+                need,
+                user=request.user,
+                expected_benefit=form.cleaned_data["expected_benefit"],
+                affected_count=form.cleaned_data["affected_count"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return _back(need)
+        messages.success(request, _("Thank you! Your municipality now stands behind this need."))
+        return _back(need)
+    return _render_need(request, need, co_sign_form=form, status=400)
+
+
+@require_POST
+@portal_login_required
+def follow(request, pk):
+    need = _need_or_404(request, pk)
+    try:
+        if request.POST.get("follow") == "0":
+            services.unfollow(need, user=request.user)
+            messages.success(request, _("You no longer follow this need."))
+        else:
+            services.follow(need, user=request.user)
+            messages.success(request, _("You follow this need and will hear of every step."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back(need)
+
+
+@require_POST
+@portal_login_required
+def perform_action(request, pk):
+    need = _need_or_404(request, pk)
+    action = request.POST.get("action", "")
+    transition = next(
+        (
+            o.transition
+            for o in workflow.available_actions(need, request.user, with_warnings=False)
+            if o.action == action
+        ),
+        None,
+    )
+    if transition is None:
+        messages.error(request, _("That step cannot be taken on this need now."))
+        return _back(need)
+    form = ActionForm(
+        request.POST,
+        prefix=f"act-{action}",
+        comment_required=transition.comment_required,
+        action_label=transition.localized_label,
+    )
+    if not form.is_valid():
+        messages.error(request, _("Give a reason in the comment."))
+        return _render_need(request, need, action_form=form, status=400)
+    try:
+        workflow.perform(
+            need,
+            action,
+            request.user,
+            comment=form.cleaned_data["comment"],
+            revision=form.cleaned_data.get("revision"),
+        )
+    except workflow.WorkflowError as error:
+        messages.error(request, error.message)
+        return _back(need)
+    messages.success(
+        request,
+        _("Done: “%(action)s”. The need is now “%(state)s”.")
+        % {"action": transition.localized_label, "state": workflow.current_state(need)},
+    )
+    return _back(need)
+
+
+@require_POST
+@portal_login_required
+def choose_collaboration(request):
+    wanted = request.POST.get("collaboration", "")
+    choices = collaborations_for(request.user)
+    chosen = next((c for c in choices if str(c.pk) == wanted), None)
+    if chosen is not None:
+        request.session[SESSION_KEY] = chosen.pk
+    return redirect("ikt_portal:needs")
