@@ -145,7 +145,7 @@ def test_output_is_bokmal_under_manage_py(demo_output):
         "Demobrukere i IKT ORKidé:",
         "Brukernavn",
         "faggruppemedlem (helse og omsorg)",
-        "sektoransvarlig (helse og omsorg, oppvekst og utdanning, infrastruktur og drift)",
+        "sektoransvarlig (helse og omsorg, infrastruktur og drift, oppvekst og utdanning)",
         "medlem av porteføljerådet (leder)",
         "styremedlem (leder)",
         "gevinstansvarlig",
