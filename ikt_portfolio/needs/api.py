@@ -201,20 +201,7 @@ class ServiceAreaField(serializers.PrimaryKeyRelatedField):
         return ServiceArea.objects.visible_to(request.user) if request is not None else ServiceArea.objects.none()
 
 
-NEED_FIELDS = [
-    "title",
-    "problem",
-    "desired_outcome",
-    "purchase_needed",
-    "service_area",
-    "affected_group",
-    "affected_count",
-    "benefit_type",
-    "expected_benefit",
-    "expected_benefit_nok",
-    "urgency",
-    "goals",
-]
+NEED_FIELDS = list(Need.REPORTED_FIELDS)
 
 
 class NeedCreateSerializer(serializers.ModelSerializer):

@@ -135,6 +135,22 @@ class Need(CollaborationScoped, WorkflowDocument):
 
     objects = ScopedQuerySet.as_manager()
 
+    # What the person reporting a need gives (the portal form and the API both ask exactly these).
+    REPORTED_FIELDS = (
+        "title",
+        "problem",
+        "desired_outcome",
+        "purchase_needed",
+        "service_area",
+        "affected_group",
+        "affected_count",
+        "benefit_type",
+        "expected_benefit",
+        "expected_benefit_nok",
+        "urgency",
+        "goals",
+    )
+
     class Meta:
         verbose_name = _("need")
         verbose_name_plural = _("needs")

@@ -69,24 +69,12 @@ class NeedForm(PortalModelForm):
     SECTIONS = (
         (_("The need"), ("title", "problem", "desired_outcome", "purchase_needed")),
         (_("Who it concerns"), ("service_area", "affected_group", "affected_count")),
-        (_("Benefit and urgency"), ("benefit_type", "expected_benefit", "urgency", "goals")),
+        (_("Benefit and urgency"), ("benefit_type", "expected_benefit", "expected_benefit_nok", "urgency", "goals")),
     )
 
     class Meta:
         model = Need
-        fields = [
-            "title",
-            "problem",
-            "desired_outcome",
-            "purchase_needed",
-            "service_area",
-            "affected_group",
-            "affected_count",
-            "benefit_type",
-            "expected_benefit",
-            "urgency",
-            "goals",
-        ]
+        fields = Need.REPORTED_FIELDS
         labels = {
             "title": _("Short title"),
             "problem": _("What is the problem?"),
