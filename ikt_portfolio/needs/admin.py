@@ -46,3 +46,181 @@ class NeedAdmin(WorkflowDocumentAdminMixin, ScopedModelAdmin):
     @display(description=_("status"), ordering="state")
     def status(self, obj):
         return state_name(obj)
+
+
+# ------------------------------------------------------------------------------------------- assessment
+
+from django.contrib import messages  # noqa: E402
+from django.template.response import TemplateResponse  # noqa: E402
+from django.urls import path  # noqa: E402
+from django.utils.html import format_html, format_html_join  # noqa: E402
+from django.utils.translation import gettext, ngettext  # noqa: E402
+from unfold.admin import StackedInline  # noqa: E402
+
+from ikt_portfolio.core.admin import ScopedFormMixin  # noqa: E402
+from ikt_portfolio.members.models import Collaboration  # noqa: E402
+
+from . import assessment as assessment_rules  # noqa: E402
+from .models import Assessment, Criterion  # noqa: E402
+
+
+def breakdown_table(assessment) -> str:
+    """The score and what it is made of, as an accessible table (shown wherever the score is)."""
+    if assessment is None or assessment.pk is None:
+        return "–"
+    data = assessment_rules.breakdown(assessment)
+    rows = format_html_join(
+        "",
+        "<tr class='border-b border-base-200 dark:border-base-800'><th scope='row' class='p-2 text-left'>{}{}</th>"
+        "<td class='p-2'>{}</td><td class='p-2'>{}</td><td class='p-2'>{}</td><td class='p-2'>{}</td></tr>",
+        (
+            (
+                row["name"],
+                format_html(" <em>({})</em>", gettext("inverse")) if row["inverse"] else "",
+                row["level"],
+                row["descriptor"] + (f" – {row['note']}" if row["note"] else ""),
+                row["weight"],
+                row["contribution"],
+            )
+            for row in data["rows"]
+        ),
+    )
+    return format_html(
+        "<table class='w-full border border-base-200 dark:border-base-800'><caption class='text-left p-2'>{}</caption>"
+        "<thead><tr><th scope='col' class='p-2 text-left'>{}</th><th scope='col' class='p-2'>{}</th>"
+        "<th scope='col' class='p-2 text-left'>{}</th><th scope='col' class='p-2'>{}</th>"
+        "<th scope='col' class='p-2'>{}</th></tr></thead><tbody>{}</tbody>"
+        "<tfoot><tr><th scope='row' colspan='4' class='p-2 text-left'>{}</th><td class='p-2'><strong>{}</strong></td>"
+        "</tr></tfoot></table>",
+        gettext("Score = 100 × Σ weight × (level − 1) / 4 ÷ Σ weight; inverse criteria count as 6 − level."),
+        gettext("Criterion"),
+        gettext("Level"),
+        gettext("What the level means"),
+        gettext("Weight"),
+        gettext("Contribution"),
+        rows,
+        gettext("Total (0–100)"),
+        data["total"],
+    )
+
+
+@admin.register(Criterion)
+class CriterionAdmin(ScopedModelAdmin):
+    list_display = ["name", "key", "weight", "inverse", "is_active", "order", "collaboration"]
+    list_filter = ["collaboration", "is_active"]
+    list_select_related = ["collaboration"]
+    search_fields = ["key", "name"]
+    actions = ["load_default_criteria"]
+    fieldsets = [
+        (None, {"fields": ["collaboration", "key", "name", "name_nn", "name_en", "order", "is_active"]}),
+        (_("Scoring"), {"fields": ["weight", "inverse", "descriptors", "descriptors_nn", "descriptors_en"]}),
+    ]
+
+    @admin.action(description=_("Load default criteria"))
+    def load_default_criteria(self, request, queryset):
+        """Adds the default criteria (those missing by key) to every collaboration the user administers."""
+        collaborations = Collaboration.objects.editable_by(request.user)
+        created = 0
+        for collaboration in collaborations:
+            created += len(assessment_rules.ensure_default_criteria(collaboration))
+        messages.success(
+            request,
+            ngettext("%(count)d criterion added.", "%(count)d criteria added.", created) % {"count": created},
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        # The action must run on an empty list too (a new collaboration has no criteria yet).
+        if request.method == "POST" and request.POST.get("action") == "load_default_criteria":
+            post = request.POST.copy()
+            post.setlist(admin.helpers.ACTION_CHECKBOX_NAME, post.getlist(admin.helpers.ACTION_CHECKBOX_NAME) or ["0"])
+            post["select_across"] = "1"
+            request.POST = post
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ScopedModelAdmin):
+    list_display = ["need", "total", "assessed_by", "capacity", "assessed_at", "estimated_cost", "estimated_effort"]
+    list_select_related = ["need", "assessed_by__user"]
+    list_filter = ["need__service_area"]
+    ordering = ["-total"]
+    readonly_fields = [
+        "need",
+        "assessed_by",
+        "capacity",
+        "assessed_at",
+        "estimated_cost",
+        "estimated_effort",
+        "recommendation",
+        "total",
+        "score_breakdown",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # assessed by the sector group through assessment.assess
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @display(description=_("score breakdown"))
+    def score_breakdown(self, obj):
+        return breakdown_table(obj)
+
+    def get_urls(self):
+        return [
+            path("sector-queue/", self.admin_site.admin_view(self.sector_queue_view), name="ikt_needs_sector_queue"),
+        ] + super().get_urls()
+
+    def sector_queue_view(self, request):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Sector queue"),
+            "queues": assessment_rules.sector_queues_for(request.user),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "ikt_needs/sector_queue.html", context)
+
+
+class AssessmentInline(ScopedFormMixin, StackedInline):
+    """The assessment on the need's page, read-only, with the score breakdown."""
+
+    model = Assessment
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("assessment")
+    fields = [
+        "total",
+        "score_breakdown",
+        "estimated_cost",
+        "estimated_effort",
+        "recommendation",
+        "assessed_by",
+        "capacity",
+        "assessed_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("assessed_by__user")
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see the need sees its assessment (NeedAdmin already checked the need's scope).
+        return request.user.has_perm("ikt_needs.view_need") or request.user.has_perm("ikt_needs.view_assessment")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description=_("score breakdown"))
+    def score_breakdown(self, obj):
+        return breakdown_table(obj)
+
+
+NeedAdmin.inlines = [*NeedAdmin.inlines, AssessmentInline]

@@ -75,3 +75,6 @@ def reset_needs(context: dict, out) -> None:
     _total, counts = Goal.objects.filter(collaboration__short_name=short_name).delete()
     goals = counts.get(Goal._meta.label, 0)
     out.write("  " + _("%(needs)s needs and %(goals)s goals deleted") % {"needs": needs, "goals": goals} + "\n")
+
+
+from . import demo_assessment  # noqa: E402,F401  (registers the assessment demo step)

@@ -1,12 +1,16 @@
 """Needs (behov) reported by municipal staff on the collaboration platform, and the goals they serve."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ikt_portfolio.core.audit import audited
+from ikt_portfolio.core.models import TranslatedName
 from ikt_portfolio.core.money import MoneyField
 from ikt_portfolio.members.models import CollaborationScoped
 from ikt_portfolio.members.permissions import ScopedQuerySet
@@ -241,3 +245,132 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.need}"
+
+
+# ------------------------------------------------------------------------------------------- assessment
+
+
+def _validate_descriptors(value) -> None:
+    """Descriptors are {"1": "...", ..., "5": "..."}: one text per level (empty for the optional languages)."""
+    if value in (None, {}):
+        return
+    if not isinstance(value, dict) or set(value) != {str(level) for level in range(1, 6)}:
+        raise ValidationError(_("Give one descriptor for each level, keyed “1” to “5”."))
+    if not all(isinstance(text, str) and text.strip() for text in value.values()):
+        raise ValidationError(_("Every level needs a descriptor text."))
+
+
+class Criterion(CollaborationScoped, TranslatedName):
+    """A criterion the sector group scores a need by, 1–5, each level with a descriptor; weighted per
+    collaboration. Breadth (key "breadth") is computed from co-signatures, never scored by hand."""
+
+    collaboration = models.ForeignKey(
+        "ikt_members.Collaboration", on_delete=models.CASCADE, related_name="criteria", verbose_name=_("collaboration")
+    )
+    key = models.SlugField(_("key"), max_length=50)
+    weight = models.DecimalField(
+        _("weight"), max_digits=5, decimal_places=2, default=Decimal(1), validators=[MinValueValidator(0)]
+    )
+    inverse = models.BooleanField(
+        _("inverse"), default=False, help_text=_("A higher level is worse (e.g. risk): it counts as 6 − level.")
+    )
+    descriptors = models.JSONField(
+        _("level descriptors (bokmål)"),
+        default=dict,
+        validators=[_validate_descriptors],
+        help_text=_('What each level 1–5 means, e.g. {"1": "…", …, "5": "…"}.'),
+    )
+    descriptors_nn = models.JSONField(
+        _("level descriptors (nynorsk)"), default=dict, blank=True, validators=[_validate_descriptors]
+    )
+    descriptors_en = models.JSONField(
+        _("level descriptors (English)"), default=dict, blank=True, validators=[_validate_descriptors]
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = audited()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assessment criterion")
+        verbose_name_plural = _("assessment criteria")
+        ordering = ["collaboration", "order", "key"]
+        constraints = [models.UniqueConstraint(fields=["collaboration", "key"], name="ikt_criterion_key")]
+
+    def descriptor(self, level: int) -> str:
+        """The descriptor of `level` in the reader's language (bokmål when that language has none)."""
+        language = (get_language() or "nb")[:2]
+        localized = {"nn": self.descriptors_nn, "en": self.descriptors_en}.get(language) or {}
+        return localized.get(str(level)) or (self.descriptors or {}).get(str(level), "")
+
+
+class Assessment(CollaborationScoped, models.Model):
+    """The sector group's assessment of a need: scores per criterion, estimate and recommendation."""
+
+    scope_path = "need__collaboration"
+    scope_fields = ("need",)
+
+    need = models.OneToOneField(Need, on_delete=models.CASCADE, related_name="assessment", verbose_name=_("need"))
+    assessed_by = models.ForeignKey(
+        "ikt_members.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("assessed by")
+    )
+    capacity = models.CharField(_("in the capacity of"), max_length=40, blank=True)
+    assessed_at = models.DateTimeField(_("assessed"))
+    estimated_cost = MoneyField(_("estimated cost (NOK)"), null=True, blank=True, validators=[MinValueValidator(0)])
+    estimated_effort = models.DecimalField(
+        _("estimated effort (person-months)"),
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    recommendation = models.TextField(
+        _("recommendation to the portfolio council"), blank=True, validators=[MaxLengthValidator(5000)]
+    )
+    total = models.DecimalField(
+        _("score (0–100)"), max_digits=5, decimal_places=2, default=Decimal(0), db_index=True, editable=False
+    )
+    history = audited()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        ordering = ["-total"]
+
+    def __str__(self) -> str:
+        return f"{self.need.reference}: {self.total}"
+
+
+class CriterionScore(CollaborationScoped, models.Model):
+    """The level one criterion got in one assessment, with the assessor's note."""
+
+    scope_path = "assessment__need__collaboration"
+    scope_fields = ("assessment",)
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="scores", verbose_name=_("assessment")
+    )
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, related_name="scores", verbose_name=_("criterion")
+    )
+    score = models.PositiveSmallIntegerField(_("level"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    note = models.TextField(_("note"), blank=True, validators=[MaxLengthValidator(2000)])
+    history = audited()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("criterion score")
+        verbose_name_plural = _("criterion scores")
+        ordering = ["criterion__order", "criterion__key"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion"], name="ikt_criterionscore_once"),
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="ikt_criterionscore_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion.key}: {self.score}"

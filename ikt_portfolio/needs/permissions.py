@@ -4,8 +4,8 @@ from ikt_portfolio.members.capacities import Capacity
 
 
 def default_capacity_permissions() -> dict[str, list[str]]:
-    everyone = ["view_need", "view_goal", "add_need", "change_need"]
-    admin = everyone + ["add_goal", "change_goal", "delete_goal"]
+    everyone = ["view_need", "view_goal", "add_need", "change_need", "view_criterion", "view_assessment"]
+    admin = everyone + ["add_goal", "change_goal", "delete_goal", "add_criterion", "change_criterion"]
     return {capacity: admin if capacity == Capacity.COLLABORATION_ADMIN else everyone for capacity in Capacity.values}
 
 
