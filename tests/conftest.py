@@ -32,6 +32,15 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    # Requests activate the user's language in this thread; the next test starts from the default again.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a user; the hasher is Django's, not ours, so tests use the fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -13,7 +13,15 @@ class NeedSubject(WorkflowSubject):
     model = Need
     label = _("need")
     select_related = ("service_area", "submitted_by")
-    condition_names = {"estimated_cost", "estimated_effort", "strategic", "urgency", "affected_count", "service_area"}
+    condition_names = {
+        "estimated_cost",
+        "estimated_effort",
+        "strategic",
+        "urgency",
+        "affected_count",
+        "service_area",
+        "merged_into",
+    }
 
     def scope(self, document):
         return {"service_area_id": document.service_area_id}
@@ -35,6 +43,7 @@ class NeedSubject(WorkflowSubject):
             "urgency": document.urgency,
             "affected_count": document.affected_count or 0,
             "service_area": document.service_area.code if document.service_area_id else "",
+            "merged_into": bool(document.merged_into_id),  # set by needs.duplicates.merge before the step
         }
 
     def recipients(self, document):

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 from ikt_portfolio.members.capacities import Capacity
 from ikt_portfolio.members.models import Collaboration
 from ikt_portfolio.members.permissions import collaboration_ids, has_capacity, is_operator, person_of
-from ikt_portfolio.needs import services
-from ikt_portfolio.needs.models import Follow
+from ikt_portfolio.needs import duplicates, services
+from ikt_portfolio.needs.models import Follow, Need
 from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.selectors import state_name
 
@@ -133,19 +133,56 @@ def need_list(request):
     )
 
 
+def _similar_needs(request, collaboration, title: str, problem: str) -> list[dict]:
+    """Needs like the one being reported that the user may open, best first (see `needs.duplicates`)."""
+    found = duplicates.find_similar(collaboration, title, problem)
+    visible = set(
+        queries.visible_needs(request.user).filter(pk__in=[n.pk for n, _s in found]).values_list("pk", flat=True)
+    )
+    person = person_of(request.user)
+    rows = []
+    for need, score in found:
+        if need.pk not in visible:
+            continue
+        own = person is not None and person.municipality_id == need.municipality_id
+        rows.append({"need": need, "score": score, "status": workflow.current_state(need), "own": own})
+    return rows
+
+
+def _seen(request) -> set[int]:
+    return {int(pk) for pk in request.POST.get("similar_seen", "").split(",") if pk.strip().isdigit()}
+
+
 @portal_login_required
 def report_need(request):
+    """“Meld inn behov”. Besides saving a draft and submitting, the user can check for similar needs first
+    (intent "check": nothing is validated or saved), and submitting stops once to show similar needs the user
+    has not seen yet, with the offer to co-sign one of them instead; a second press submits anyway."""
     collaboration = current_collaboration(request)
     if collaboration is None:
         return no_collaboration(request)
     allowed = may_report(request.user, collaboration)
+    intent = request.POST.get("intent")
+    similar = None
+    if request.method == "POST" and allowed and intent == "check":
+        similar = _similar_needs(request, collaboration, request.POST.get("title", ""), request.POST.get("problem", ""))
+        initial = {
+            name: request.POST.get(name) for name in request.POST if name not in ("goals", "csrfmiddlewaretoken")
+        }
+        initial["goals"] = request.POST.getlist("goals")
+        form = NeedForm(initial=initial, collaboration=collaboration)
+        return _render_report(request, form, allowed, similar, checked=True)
     form = NeedForm(request.POST or None, collaboration=collaboration)
     status = 200
     if request.method == "POST" and allowed:
         if form.is_valid():
             data = dict(form.cleaned_data)
             goals = data.pop("goals", None) or ()
-            submit = request.POST.get("intent") == "submit"
+            submit = intent == "submit"
+            if submit:
+                similar = _similar_needs(request, collaboration, data["title"], data["problem"])
+                if any(row["need"].pk not in _seen(request) for row in similar):
+                    return _render_report(request, form, allowed, similar, checked=True, stopped=True)
             try:
                 with transaction.atomic():
                     need = services.create_need(user=request.user, collaboration=collaboration, goals=goals, **data)
@@ -166,10 +203,21 @@ def report_need(request):
                     )
                 return redirect("ikt_portal:need", pk=need.pk)
         status = 400
+    return _render_report(request, form, allowed, similar, status=status)
+
+
+def _render_report(request, form, allowed, similar, *, checked=False, stopped=False, status=200):
     return render_portal(
         request,
         "ikt_portal/need_form.html",
-        {"form": form, "may_report": allowed},
+        {
+            "form": form,
+            "may_report": allowed,
+            "similar": similar or [],
+            "checked": checked,
+            "stopped": stopped,
+            "similar_seen": ",".join(str(row["need"].pk) for row in similar or []),
+        },
         status=status,
         nav="report",
     )
@@ -410,16 +458,21 @@ def perform_action(request, pk):
     if not form.is_valid():
         messages.error(request, _("Give a reason in the comment."))
         return _render_need(request, need, action_form=form, status=400)
+    comment = form.cleaned_data["comment"]
     try:
-        workflow.perform(
-            need,
-            action,
-            request.user,
-            comment=form.cleaned_data["comment"],
-            revision=form.cleaned_data.get("revision"),
-        )
+        if action == "merge":  # merging needs a target and carries co-signers over: the duplicates service
+            duplicates.merge(
+                need, _merge_target(need, request.POST.get("into", "")), user=request.user, comment=comment
+            )
+        elif action == "unmerge":
+            duplicates.unmerge(need, user=request.user, comment=comment)
+        else:
+            workflow.perform(need, action, request.user, comment=comment, revision=form.cleaned_data.get("revision"))
     except workflow.WorkflowError as error:
         messages.error(request, error.message)
+        return _back(need)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return _back(need)
     messages.success(
         request,
@@ -427,6 +480,17 @@ def perform_action(request, pk):
         % {"action": transition.localized_label, "state": workflow.current_state(need)},
     )
     return _back(need)
+
+
+def _merge_target(need, reference: str):
+    """The need a duplicate is merged into, given as "B-12" or "12" within the same collaboration."""
+    number = reference.strip().upper().removeprefix("B-").strip()
+    target = (
+        Need.objects.filter(collaboration_id=need.collaboration_id, number=number).first() if number.isdigit() else None
+    )
+    if target is None:
+        raise ValidationError(_("Give the number of the need to merge into, e.g. B-12."))
+    return target
 
 
 @require_POST

@@ -9,7 +9,7 @@ class TicketSubject(WorkflowSubject):
     model = Ticket
     label = "ticket"
     select_related = ("submitted_by",)
-    condition_names = {"estimated_cost", "strategic", "title"}
+    condition_names = {"estimated_cost", "strategic", "title", "merged_into"}
 
     def scope(self, document):
         return {"service_area_id": document.service_area_id} if document.service_area_id else {}
@@ -24,7 +24,12 @@ class TicketSubject(WorkflowSubject):
         return document.submitted_by_id
 
     def condition_variables(self, document):
-        return {"estimated_cost": document.estimated_cost, "strategic": document.strategic, "title": document.title}
+        return {
+            "estimated_cost": document.estimated_cost,
+            "strategic": document.strategic,
+            "title": document.title,
+            "merged_into": False,  # tickets are never merged: the routing's merge step stays closed
+        }
 
     def recipients(self, document):
         return {document.submitted_by.user_id}
