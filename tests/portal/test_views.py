@@ -77,10 +77,10 @@ def test_drafts_are_seen_only_by_their_submitter(login, world, report, make_pers
 
 
 def test_user_without_collaboration_gets_a_friendly_refusal(client, world):
-    client.force_login(world.outsider)
+    client.force_login(world.outsider)  # no Person, so the default language: bokmål
     response = client.get(reverse("ikt_portal:needs"))
     assert response.status_code == 403
-    assert "not part of a collaboration" in response.content.decode()
+    assert "ikke med i et samarbeid" in response.content.decode()
 
 
 # ------------------------------------------------------------------------------------------ the form
