@@ -42,6 +42,13 @@ def representative(world, make_person, seat):
     return person
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The refusal texts below are asserted in English (nb and nn are checked where it says so)."""
+    with translation.override("en"):
+        yield
+
+
 def assess(need, user, **overrides):
     values = {
         "scores": dict(SCORES),
