@@ -196,7 +196,7 @@ def merge(duplicate: Need, into: Need, *, user, comment: str):
         for user_id in sorted(_followers_of(fresh)):
             Follow.objects.get_or_create(need=target, user_id=user_id)
     duplicate.merged_into = target
-    workflow_fields_from(fresh, duplicate)
+    workflow.copy_engine_fields(fresh, duplicate)
     return log
 
 
@@ -215,7 +215,7 @@ def unmerge(duplicate: Need, *, user, comment: str):
                 fresh.save(update_fields=["merged_into"])
                 _remove_carried(fresh, target, merged_at)
     duplicate.merged_into = None
-    workflow_fields_from(fresh, duplicate)
+    workflow.copy_engine_fields(fresh, duplicate)
     return log
 
 
@@ -240,12 +240,6 @@ def _remove_carried(duplicate: Need, target: Need, merged_at) -> None:
             need=target, user_id__in=_followers_of(duplicate), created_at__gte=merged_at
         ).exclude(user_id__in=still_following)
         carried_follows.delete()
-
-
-def workflow_fields_from(source: Need, target: Need) -> None:
-    for name in source.ENGINE_FIELDS:
-        attname = source._meta.get_field(name).attname
-        setattr(target, attname, getattr(source, attname))
 
 
 def merged_comments(need: Need):

@@ -21,6 +21,7 @@ from .engine import (  # noqa: F401
     WorkflowError,
     active_version,
     available_actions,
+    copy_engine_fields,
     current_state,
     graph_of,
     history,

@@ -285,7 +285,7 @@ def perform(document, action: str, user, *, comment: str = "", revision: int | N
         if option.transition.comment_required and not comment.strip():
             raise ActionRefused(_("Give a reason in the comment."))
         log = _move(fresh, option.transition, user, option.standing, comment)
-    _copy_engine_fields(fresh, document)
+    copy_engine_fields(fresh, document)
     return log
 
 
@@ -295,7 +295,7 @@ def _conflict_message(document) -> str:
     }
 
 
-def _copy_engine_fields(source, target) -> None:
+def copy_engine_fields(source, target) -> None:
     """Let the caller's instance see the new state without reloading it."""
     for name in source.ENGINE_FIELDS:
         attname = source._meta.get_field(name).attname
@@ -651,5 +651,5 @@ def vote(document, action: str, user, choice: str, *, comment: str = "") -> Vote
                 from .notifications import notify_ballot_failed
 
                 notify_ballot_failed(fresh, ballot)
-    _copy_engine_fields(fresh, document)
+    copy_engine_fields(fresh, document)
     return VoteResult(cast, ballot, log)
