@@ -10,7 +10,7 @@ class NeedsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import workflow  # noqa: F401  (registers needs with the workflow engine)
+        from . import desk, workflow  # noqa: F401  (the Desk card; needs registered with the workflow engine)
         from .permissions import create_capacity_permissions
 
         post_migrate.connect(create_capacity_permissions, sender=self)

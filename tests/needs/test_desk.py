@@ -65,3 +65,12 @@ def test_posting_an_edit_outside_ones_rights_is_refused(client, world, report):
     assert response.status_code == 403
     need.refresh_from_db()
     assert need.title != "Endret etter innsending"
+
+
+def test_the_start_page_shows_the_sector_queue_to_its_lead_only(client, world, report):
+    workflow.perform(report(), "submit", world.member_small.user)
+    client.force_login(world.lead.user)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:ikt_needs_sector_queue") in page
+    client.force_login(world.member_small.user)
+    assert reverse("admin:ikt_needs_sector_queue") not in client.get(reverse("admin:index")).content.decode()
