@@ -1,6 +1,5 @@
 """Needs as seen by the workflow engine."""
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +12,7 @@ class NeedSubject(WorkflowSubject):
     model = Need
     label = _("need")
     select_related = ("service_area", "submitted_by")
+    submitter_field = "submitted_by"
     condition_names = {
         "estimated_cost",
         "estimated_effort",
@@ -26,15 +26,6 @@ class NeedSubject(WorkflowSubject):
     def scope(self, document):
         return {"service_area_id": document.service_area_id}
 
-    def people_in(self, document, capacity):
-        return {document.submitted_by_id} if capacity == "submitter" else None
-
-    def relative_filter(self, capacity, person_ids):
-        return Q(submitted_by_id__in=person_ids) if capacity == "submitter" else None
-
-    def owner_person_id(self, document):
-        return document.submitted_by_id
-
     def condition_variables(self, document):
         return {
             "estimated_cost": document.estimated_cost or 0,
@@ -43,7 +34,7 @@ class NeedSubject(WorkflowSubject):
             "urgency": document.urgency,
             "affected_count": document.affected_count or 0,
             "service_area": document.service_area.code if document.service_area_id else "",
-            "merged_into": bool(document.merged_into_id),  # set by needs.duplicates.merge before the step
+            "merged_into": bool(document.merged_into_id),
         }
 
     def recipients(self, document):

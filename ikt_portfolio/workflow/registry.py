@@ -12,6 +12,9 @@ class WorkflowSubject:
     model: type[models.Model]
     label = ""  # shown in the Desk and the API, e.g. _("need")
     select_related: tuple[str, ...] = ()  # what conditions, scope and titles read, loaded with the document
+    # The foreign key to the Person who submitted the document: it makes "submitter" document-relative
+    # (only this document's submitter holds it) and refuses self-approval to that person.
+    submitter_field: str | None = None
 
     def collaboration_id(self, document) -> int:
         return document.collaboration_id
@@ -23,16 +26,20 @@ class WorkflowSubject:
     def people_in(self, document, capacity: str) -> set[int] | None:
         """Person ids who hold a document-relative capacity (the submitter of *this* document), or None
         when the capacity is not document-relative for this type."""
+        if capacity == "submitter" and self.submitter_field:
+            return {getattr(document, f"{self.submitter_field}_id")}
         return None
 
     def relative_filter(self, capacity: str, person_ids: set[int]):
         """A Q narrowing documents to those where one of `person_ids` holds the document-relative
         `capacity` (used by the inbox), or None when the capacity is not document-relative."""
+        if capacity == "submitter" and self.submitter_field:
+            return models.Q(**{f"{self.submitter_field}_id__in": person_ids})
         return None
 
     def owner_person_id(self, document) -> int | None:
         """The person whose own document it is (self-approval is refused to them)."""
-        return None
+        return getattr(document, f"{self.submitter_field}_id") if self.submitter_field else None
 
     def condition_variables(self, document) -> dict:
         """Names a transition's condition may use."""

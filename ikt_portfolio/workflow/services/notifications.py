@@ -6,6 +6,7 @@ scheduler) delivers them and retries failed e-mail with back-off. Nothing a user
 lost because of Redis or SMTP.
 """
 
+import functools
 import logging
 from collections.abc import Iterable
 
@@ -232,22 +233,9 @@ def run_deadlines(now=None) -> dict:
         for document in overdue.select_related("workflow_version", *subject.select_related)[:500]:
             title = subject.title(document)
             state = graph_of(document.workflow_version).state(document.state)
-            # Claim and notify in one transaction: two sweeps at once never remind twice, a crash never half.
-            with transaction.atomic():
-                claimed = model._default_manager.filter(pk=document.pk, reminder_sent_at__isnull=True)
-                if not claimed.update(reminder_sent_at=now):
-                    continue
-                notify(
-                    next_actors(document, document.state) | subject.recipients(document),
-                    document,
-                    "reminder",
-                    lambda title=title, state=state: (
-                        _("Reminder: %(title)s") % {"title": title},
-                        _("“%(title)s” has been “%(state)s” past its deadline. Please act on it.")
-                        % {"title": title, "state": state},
-                    ),
-                )
-            reminded += 1
+            recipients = next_actors(document, document.state) | subject.recipients(document)
+            compose = functools.partial(_reminder_text, title, state)
+            reminded += _claim_and_notify(document, "reminder_sent_at", now, recipients, "reminder", compose)
         candidates = model._default_manager.filter(
             deadline_at__lte=now, reminder_sent_at__isnull=False, escalated_at__isnull=True
         ).select_related("workflow_version", *subject.select_related)
@@ -259,19 +247,32 @@ def run_deadlines(now=None) -> dict:
                 continue
             title = subject.title(document)
             holders = capacity_holders(subject.collaboration_id(document), [state.escalate_to], subject.scope(document))
-            with transaction.atomic():
-                claimed = model._default_manager.filter(pk=document.pk, escalated_at__isnull=True)
-                if not claimed.update(escalated_at=now):
-                    continue
-                notify(
-                    holders,
-                    document,
-                    "escalation",
-                    lambda title=title, state=state: (
-                        _("Overdue: %(title)s") % {"title": title},
-                        _("“%(title)s” is long past its deadline in “%(state)s” and is passed to you.")
-                        % {"title": title, "state": state},
-                    ),
-                )
-            escalated += 1
+            compose = functools.partial(_escalation_text, title, state)
+            escalated += _claim_and_notify(document, "escalated_at", now, holders, "escalation", compose)
     return {"reminded": reminded, "escalated": escalated}
+
+
+def _reminder_text(title, state) -> tuple[str, str]:
+    return (
+        _("Reminder: %(title)s") % {"title": title},
+        _("“%(title)s” has been “%(state)s” past its deadline. Please act on it.") % {"title": title, "state": state},
+    )
+
+
+def _escalation_text(title, state) -> tuple[str, str]:
+    return (
+        _("Overdue: %(title)s") % {"title": title},
+        _("“%(title)s” is long past its deadline in “%(state)s” and is passed to you.")
+        % {"title": title, "state": state},
+    )
+
+
+def _claim_and_notify(document, marker: str, now, recipients, kind: str, compose) -> int:
+    """Set `marker` if nobody has, and notify in the same transaction: two sweeps at once never tell twice,
+    a crash never half. Returns 1 if this sweep did it."""
+    with transaction.atomic():
+        unclaimed = type(document)._default_manager.filter(pk=document.pk, **{f"{marker}__isnull": True})
+        if not unclaimed.update(**{marker: now}):
+            return 0
+        notify(recipients, document, kind, compose)
+    return 1
