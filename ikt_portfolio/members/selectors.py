@@ -22,18 +22,6 @@ def primary_collaboration(user) -> Collaboration | None:
     return None
 
 
-def population_in(municipality_ids, year: int) -> dict[int, int]:
-    """Latest population on or before `year` per municipality, in one query."""
-    result: dict[int, int] = {}
-    for municipality_id, population in (
-        PopulationFigure.objects.filter(municipality_id__in=list(municipality_ids), year__lte=year)
-        .order_by("municipality_id", "-year")
-        .values_list("municipality_id", "population")
-    ):
-        result.setdefault(municipality_id, population)
-    return result
-
-
 def latest_population_subquery(year: int | None = None, outer: str = "municipality_id") -> Subquery:
     figures = PopulationFigure.objects.filter(municipality_id=OuterRef(outer))
     if year is not None:

@@ -517,10 +517,6 @@ class CommitteeLookups:
         self.members.update({body_id: sorted(people) for body_id, people in members.items()})
 
 
-def committee_body(document, transition: Transition) -> Body:
-    return CommitteeLookups().body(document, transition)
-
-
 def _open_ballot(document, transition: Transition) -> Ballot:
     """The open ballot on this decision, locked for the vote; opened with the body's voting members now."""
     lookups = CommitteeLookups()
