@@ -1,6 +1,7 @@
 """The portal's forms, rendered with Designsystemet's field markup (see templates/ikt_portal/_field.html)."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -191,3 +192,14 @@ class ActionForm(PortalForm):
             self.fields["comment"].label = _("Reason for “%(action)s”") % {"action": action_label}
         else:
             self.fields["comment"].label = _("Comment on “%(action)s”") % {"action": action_label}
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form in the portal's markup (the throttling of django-axes applies as in the Desk)."""
+
+    bound_field_class = PortalBoundField
+    hide_optional = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)

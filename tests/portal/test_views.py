@@ -44,7 +44,24 @@ def test_anonymous_users_are_sent_to_the_desk_login(client, world, report):
     for url in (reverse("ikt_portal:needs"), reverse("ikt_portal:report"), need_url(need)):
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("admin:login") + "?next=")
+        assert response["Location"].startswith(reverse("ikt_portal:login") + "?next=")
+
+
+def test_a_municipal_user_without_desk_access_logs_in_to_the_portal(client, world, report):
+    need = submitted(report)
+    user = world.member_small.user
+    user.is_staff = False
+    user.set_password("rett-passord-1")
+    user.save()
+    url = reverse("ikt_portal:login")
+    refused = client.post(url, {"username": user.username, "password": "feil"})
+    assert refused.status_code == 200 and "ds-alert" in refused.content.decode()
+    response = client.post(url, {"username": user.username, "password": "rett-passord-1", "next": need_url(need)})
+    assert response.status_code == 302 and response["Location"] == need_url(need)
+    assert client.get(need_url(need)).status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 302  # the Desk stays closed to them
+    assert client.post(reverse("ikt_portal:logout")).status_code == 302
+    assert client.get(need_url(need)).status_code == 302
 
 
 def test_root_goes_to_the_portal(client):

@@ -8,74 +8,34 @@ refusals come back as messages or form errors, and nothing is written when they 
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ikt_portfolio.members.capacities import Capacity
-from ikt_portfolio.members.models import Collaboration
-from ikt_portfolio.members.permissions import collaboration_ids, has_capacity, is_operator, person_of
+from ikt_portfolio.members.permissions import collaboration_ids, has_capacity, person_of
 from ikt_portfolio.needs import duplicates, services
 from ikt_portfolio.needs.models import Follow, Need
 from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.selectors import state_name
 
-from . import queries
-from .forms import ActionForm, CommentForm, CoSignForm, NeedFilterForm, NeedForm, add_errors
-
-PAGE_SIZE = 25
-SESSION_KEY = "ikt_portal_collaboration"
-NEED_DOCUMENT = "ikt_needs.need"
-
-portal_login_required = login_required(login_url=reverse_lazy("admin:login"))
-
-
-# ------------------------------------------------------------------------------------------ helpers
-
-
-def collaborations_for(user) -> list[Collaboration]:
-    queryset = Collaboration.objects.order_by("name")
-    if not is_operator(user):
-        queryset = queryset.filter(pk__in=collaboration_ids(user))
-    return list(queryset)
-
-
-def current_collaboration(request) -> Collaboration | None:
-    """The collaboration the user works in now: their choice (kept in the session), else their first."""
-    if not hasattr(request, "_ikt_portal_collaborations"):
-        request._ikt_portal_collaborations = collaborations_for(request.user)
-    choices = request._ikt_portal_collaborations
-    chosen = request.session.get(SESSION_KEY)
-    return next((c for c in choices if c.pk == chosen), choices[0] if choices else None)
-
-
-def render_portal(request, template: str, context: dict | None = None, *, status: int = 200, nav: str = ""):
-    collaboration = current_collaboration(request)
-    return render(
-        request,
-        template,
-        {
-            "collaboration": collaboration,
-            "collaborations": request._ikt_portal_collaborations,
-            "nav": nav,
-            **(context or {}),
-        },
-        status=status,
-    )
-
-
-def no_collaboration(request):
-    return render_portal(request, "ikt_portal/no_collaboration.html", status=403)
-
-
-def may_report(user, collaboration) -> bool:
-    person = person_of(user)
-    return bool(person and person.municipality_id and has_capacity(user, Capacity.SUBMITTER, collaboration.pk))
+from .. import queries
+from ..forms import ActionForm, CommentForm, CoSignForm, NeedFilterForm, NeedForm, add_errors
+from .common import (
+    NEED_DOCUMENT,
+    PAGE_SIZE,
+    SESSION_KEY,
+    collaborations_for,
+    current_collaboration,
+    may_report,
+    no_collaboration,
+    portal_login_required,
+    render_portal,
+)
 
 
 def _status_options(collaboration) -> list[tuple[str, str]]:

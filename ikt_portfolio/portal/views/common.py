@@ -1,0 +1,55 @@
+"""What every portal page shares: the login gate, the collaboration the user works in, the page frame."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse_lazy
+
+from ikt_portfolio.members.capacities import Capacity
+from ikt_portfolio.members.models import Collaboration
+from ikt_portfolio.members.permissions import collaboration_ids, has_capacity, is_operator, person_of
+
+PAGE_SIZE = 25
+SESSION_KEY = "ikt_portal_collaboration"
+NEED_DOCUMENT = "ikt_needs.need"
+
+portal_login_required = login_required(login_url=reverse_lazy("ikt_portal:login"))
+
+
+def collaborations_for(user) -> list[Collaboration]:
+    queryset = Collaboration.objects.order_by("name")
+    if not is_operator(user):
+        queryset = queryset.filter(pk__in=collaboration_ids(user))
+    return list(queryset)
+
+
+def current_collaboration(request) -> Collaboration | None:
+    """The collaboration the user works in now: their choice (kept in the session), else their first."""
+    if not hasattr(request, "_ikt_portal_collaborations"):
+        request._ikt_portal_collaborations = collaborations_for(request.user)
+    choices = request._ikt_portal_collaborations
+    chosen = request.session.get(SESSION_KEY)
+    return next((c for c in choices if c.pk == chosen), choices[0] if choices else None)
+
+
+def render_portal(request, template: str, context: dict | None = None, *, status: int = 200, nav: str = ""):
+    collaboration = current_collaboration(request)
+    return render(
+        request,
+        template,
+        {
+            "collaboration": collaboration,
+            "collaborations": request._ikt_portal_collaborations,
+            "nav": nav,
+            **(context or {}),
+        },
+        status=status,
+    )
+
+
+def no_collaboration(request):
+    return render_portal(request, "ikt_portal/no_collaboration.html", status=403)
+
+
+def may_report(user, collaboration) -> bool:
+    person = person_of(user)
+    return bool(person and person.municipality_id and has_capacity(user, Capacity.SUBMITTER, collaboration.pk))
