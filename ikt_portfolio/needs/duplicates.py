@@ -167,7 +167,18 @@ def _followers_of(need: Need) -> set[int]:
     return users
 
 
-def merge(duplicate: Need, into: Need, *, user, comment: str):
+def target_by_reference(duplicate: Need, reference: str) -> Need:
+    """The need a duplicate is merged into, given as "B-12" or "12", within the duplicate's collaboration."""
+    number = reference.strip().upper().removeprefix("B-").strip()
+    target = None
+    if number.isdigit():
+        target = Need.objects.filter(collaboration_id=duplicate.collaboration_id, number=int(number)).first()
+    if target is None:
+        raise ValidationError(_("Give the number of the need to merge into, e.g. B-12."))
+    return target
+
+
+def merge(duplicate: Need, into: Need, *, user, comment: str, revision: int | None = None):
     """Merge `duplicate` into `into` as `user` (the sector lead): see the module's documentation.
 
     Returns the transition log entry. Raises ValidationError or workflow.ActionRefused; nothing is written then.
@@ -176,7 +187,7 @@ def merge(duplicate: Need, into: Need, *, user, comment: str):
         locked = {n.pk: n for n in Need.objects.select_for_update().filter(pk__in=[duplicate.pk, into.pk])}
         fresh, target = locked[duplicate.pk], locked[into.pk]
         _refuse_target(fresh, target)
-        log = workflow.perform(fresh, "merge", user, comment=comment)
+        log = workflow.perform(fresh, "merge", user, comment=comment, revision=revision)
         fresh.merged_into = target
         with acting_as(log.capacity):
             fresh.save(update_fields=["merged_into"])
@@ -200,13 +211,13 @@ def merge(duplicate: Need, into: Need, *, user, comment: str):
     return log
 
 
-def unmerge(duplicate: Need, *, user, comment: str):
+def unmerge(duplicate: Need, *, user, comment: str, revision: int | None = None):
     """Undo a merge as `user`: the duplicate goes back to the sector group, and what the merge carried over to
     the target that has no other reason to be there is removed. Returns the transition log entry."""
     with transaction.atomic():
         fresh = Need.objects.select_for_update().get(pk=duplicate.pk)
         merged_at = workflow.history(fresh).filter(action="merge").values_list("at", flat=True).first()
-        log = workflow.perform(fresh, "unmerge", user, comment=comment)
+        log = workflow.perform(fresh, "unmerge", user, comment=comment, revision=revision)
         target = fresh.merged_into
         if target is not None:
             target = Need.objects.select_for_update().get(pk=target.pk)

@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ikt_portfolio.workflow.registry import WorkflowSubject, register
+from ikt_portfolio.workflow.registry import ActionInput, WorkflowSubject, register
 
 from .models import Need
 
@@ -21,6 +21,11 @@ class NeedSubject(WorkflowSubject):
         "affected_count",
         "service_area",
         "merged_into",
+    }
+    action_inputs = {
+        "merge": (
+            ActionInput("into", _("Merge into need number"), _("The number of the need it duplicates, e.g. B-12.")),
+        )
     }
 
     def scope(self, document):
@@ -46,6 +51,17 @@ class NeedSubject(WorkflowSubject):
 
     def title(self, document):
         return str(document)
+
+    def take_action(self, document, action, user, *, comment, revision, inputs):
+        # Merging carries co-signers and followers over (and undoing it takes them back): the duplicates service.
+        from . import duplicates
+
+        if action == "merge":
+            target = duplicates.target_by_reference(document, inputs["into"])
+            return duplicates.merge(document, target, user=user, comment=comment, revision=revision)
+        if action == "unmerge":
+            return duplicates.unmerge(document, user=user, comment=comment, revision=revision)
+        return super().take_action(document, action, user, comment=comment, revision=revision, inputs=inputs)
 
     def link(self, document):
         return reverse("admin:ikt_needs_need_change", args=[document.pk])

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ikt_portfolio.members.models import Membership, Municipality, ServiceArea
 from ikt_portfolio.needs.models import CoSign, Goal, Need
+from ikt_portfolio.workflow.models import Vote
 
 TEXT_LIMIT = 5000
 
@@ -192,6 +193,19 @@ class ActionForm(PortalForm):
             self.fields["comment"].label = _("Reason for “%(action)s”") % {"action": action_label}
         else:
             self.fields["comment"].label = _("Comment on “%(action)s”") % {"action": action_label}
+
+
+class VoteForm(PortalForm):
+    """A committee member's vote on one decision about a need (the buttons carry the choice)."""
+
+    action = forms.SlugField(max_length=50, widget=forms.HiddenInput)
+    choice = forms.ChoiceField(choices=Vote.Choice.choices, error_messages={"required": _("Choose how you vote.")})
+    comment = forms.CharField(
+        label=_("Comment on your vote"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class LoginForm(AuthenticationForm):

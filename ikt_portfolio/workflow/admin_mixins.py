@@ -86,8 +86,13 @@ class WorkflowDocumentAdminMixin:
                 else:
                     messages.success(request, _("Your vote is recorded."))
             else:
-                services.perform(
-                    document, action, request.user, comment=comment, revision=int(revision) if revision else None
+                services.act(
+                    document,
+                    action,
+                    request.user,
+                    comment=comment,
+                    revision=int(revision) if revision else None,
+                    inputs=request.POST,
                 )
                 messages.success(
                     request, _("Done: the item is now “%(state)s”.") % {"state": services.current_state(document)}

@@ -122,6 +122,12 @@ class ActionCommitteeSerializer(serializers.Serializer):
     )
 
 
+class ActionInputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    help_text = serializers.CharField()
+
+
 class DocumentActionSerializer(serializers.Serializer):
     action = serializers.CharField()
     label = serializers.CharField()
@@ -132,6 +138,7 @@ class DocumentActionSerializer(serializers.Serializer):
     on_behalf_of = PersonRefSerializer(allow_null=True, help_text="Whose delegated capacity the user would use.")
     warning = serializers.CharField(help_text="E.g. that the user already acted on the item in another capacity.")
     comment_required = serializers.BooleanField()
+    inputs = ActionInputSerializer(many=True, help_text="Values to send in `inputs` when taking the action.")
     committee = ActionCommitteeSerializer(allow_null=True, help_text="Set when the action is decided by a vote.")
 
 
@@ -192,6 +199,13 @@ class TransitionLogEntrySerializer(serializers.Serializer):
 class PerformActionSerializer(serializers.Serializer):
     action = serializers.SlugField(max_length=50)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    inputs = serializers.DictField(
+        child=serializers.CharField(max_length=200, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text="Values the action asks for besides the comment (see `inputs` of the action), e.g. "
+        '{"into": "B-12"} for merging a need.',
+    )
     revision = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -300,6 +314,7 @@ def render_option(option: services.ActionOption, names: dict) -> dict:
         "on_behalf_of": names.get(standing.on_behalf_of_id) if standing else None,
         "warning": option.warning,
         "comment_required": transition.comment_required,
+        "inputs": [{"name": i.name, "label": str(i.label), "help_text": str(i.help_text)} for i in option.inputs],
         "committee": committee,
     }
 
@@ -361,8 +376,13 @@ class DocumentPerformView(DocumentView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         try:
-            log = services.perform(
-                document, data["action"], request.user, comment=data["comment"], revision=data["revision"]
+            log = services.act(
+                document,
+                data["action"],
+                request.user,
+                comment=data["comment"],
+                revision=data["revision"],
+                inputs=data["inputs"],
             )
         except services.WorkflowError as error:
             return refusal(error)

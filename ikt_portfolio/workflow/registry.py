@@ -6,6 +6,16 @@ from dataclasses import dataclass
 from django.db import models
 
 
+@dataclass(frozen=True)
+class ActionInput:
+    """A value an action needs besides the comment, e.g. which need a duplicate is merged into. The Desk, the
+    portal and the API ask for it and pass it to `WorkflowSubject.take_action`."""
+
+    name: str
+    label: str
+    help_text: str = ""
+
+
 class WorkflowSubject:
     """How the engine sees one kind of document. Subclass it and register it with `register`."""
 
@@ -54,6 +64,17 @@ class WorkflowSubject:
 
     def link(self, document) -> str:
         return ""
+
+    # Actions that need more than a comment: {action: (ActionInput, ...)}.
+    action_inputs: dict[str, tuple[ActionInput, ...]] = {}
+
+    def take_action(self, document, action: str, user, *, comment: str, revision: int | None, inputs: dict):
+        """Carry out `action` as `user` and return the transition log entry. Override for actions that change
+        more than the state (they call the engine's `perform` inside their own transaction); a ValidationError
+        raised here reaches the user as a refusal with nothing written."""
+        from .services.engine import perform
+
+        return perform(document, action, user, comment=comment, revision=revision)
 
 
 @dataclass

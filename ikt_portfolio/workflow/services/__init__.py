@@ -15,10 +15,12 @@ from .delegation import delegate, revoke  # noqa: F401
 from .engine import (  # noqa: F401
     ActionOption,
     ActionRefused,
+    InvalidActionInput,
     Standing,
     VoteResult,
     WorkflowConflict,
     WorkflowError,
+    act,
     active_version,
     available_actions,
     copy_engine_fields,

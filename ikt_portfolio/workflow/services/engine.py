@@ -9,6 +9,7 @@ import functools
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -35,6 +36,10 @@ class ActionRefused(WorkflowError):
 
 class WorkflowConflict(WorkflowError):
     status_code = 409
+
+
+class InvalidActionInput(WorkflowError):
+    status_code = 400
 
 
 # ------------------------------------------------------------------------------------------ the graph
@@ -151,6 +156,7 @@ class ActionOption:
     warning: str = ""
     ballot: Ballot | None = None
     votes: dict = field(default_factory=dict)
+    inputs: tuple = ()  # the ActionInputs the document type asks for besides the comment
 
     @property
     def action(self) -> str:
@@ -210,7 +216,7 @@ def available_actions(
     variables = None
     earlier: dict[int, set[str]] = {}  # capacities each person already acted in, looked up once
     for transition in outgoing:
-        option = ActionOption(transition, allowed=False)
+        option = ActionOption(transition, allowed=False, inputs=subject.action_inputs.get(transition.action, ()))
         options.append(option)
         if transition.condition:
             if variables is None:
@@ -268,6 +274,19 @@ def _option(document, action: str, user) -> ActionOption:
 def _fresh(document):
     related = registration_for(document).subject.select_related
     return type(document)._default_manager.select_related("workflow_version", *related).get(pk=document.pk)
+
+
+def act(
+    document, action: str, user, *, comment: str = "", revision: int | None = None, inputs: dict | None = None
+) -> TransitionLog:
+    """Take `action` the way the document type carries it out (`WorkflowSubject.take_action`): what the Desk,
+    the portal and the API call. Raises what `perform` raises, and InvalidActionInput for a bad input value."""
+    subject = registration_for(document).subject
+    inputs = {spec.name: (inputs or {}).get(spec.name, "") for spec in subject.action_inputs.get(action, ())}
+    try:
+        return subject.take_action(document, action, user, comment=comment, revision=revision, inputs=inputs)
+    except ValidationError as error:
+        raise InvalidActionInput(" ".join(error.messages)) from error
 
 
 def perform(document, action: str, user, *, comment: str = "", revision: int | None = None) -> TransitionLog:
