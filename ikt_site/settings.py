@@ -122,6 +122,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Attachments on needs: kept outside MEDIA_ROOT (never served by the web server) and downloaded only through
+# the permission-checked portal and API views. Types are file extensions the package can verify by content.
+IKT_ATTACHMENT_ROOT = env.path("IKT_ATTACHMENT_ROOT", default=BASE_DIR / "private_media")
+IKT_ATTACHMENT_MAX_BYTES = env.int("IKT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+IKT_ATTACHMENT_MAX_PER_NEED = env.int("IKT_ATTACHMENT_MAX_PER_NEED", default=20)
+IKT_ATTACHMENT_TYPES = env.list(
+    "IKT_ATTACHMENT_TYPES",
+    default=["pdf", "png", "jpg", "jpeg", "docx", "xlsx", "pptx", "odt", "ods", "odp", "txt", "csv"],
+)
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"

@@ -224,3 +224,58 @@ class AssessmentInline(ScopedFormMixin, StackedInline):
 
 
 NeedAdmin.inlines = [*NeedAdmin.inlines, AssessmentInline]
+
+
+# ------------------------------------------------------------------------------------------ attachments
+
+from django.template.defaultfilters import filesizeformat  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from unfold.admin import TabularInline  # noqa: E402
+
+from .models import Attachment  # noqa: E402
+
+
+class AttachmentInline(ScopedFormMixin, TabularInline):
+    """The need's files, read-only, each linked to the portal's permission-checked download (never inline).
+    Files are attached and removed in the portal (`needs.attachments`)."""
+
+    model = Attachment
+    extra = 0
+    max_num = 0
+    can_delete = False
+    per_page = 20
+    verbose_name_plural = _("attachments")
+    fields = ["download", "file_size", "content_type", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("uploaded_by__user", "uploaded_by__municipality", "uploaded_by__staff_of")
+        )
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see the need sees its files (NeedAdmin already checked the need's scope).
+        return request.user.has_perm("ikt_needs.view_need")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description=_("file"))
+    def download(self, obj):
+        url = reverse("ikt_portal:attachment", args=[obj.need_id, obj.pk])
+        return format_html('<a href="{}" download>{}</a>', url, obj.original_name)
+
+    @display(description=_("size"))
+    def file_size(self, obj):
+        return filesizeformat(obj.size)
+
+
+NeedAdmin.inlines = [*NeedAdmin.inlines, AttachmentInline]

@@ -10,6 +10,7 @@ may not see answers 404, like one that does not exist.
 """
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -34,8 +35,9 @@ from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.api import DocumentStateSerializer, PersonRefSerializer, RefusalSerializer
 from ikt_portfolio.workflow.selectors import state_name
 
+from . import attachments as attachment_rules
 from . import exports, selectors, services
-from .models import Comment, CoSign, Follow, Goal, Need
+from .models import Attachment, Comment, CoSign, Follow, Goal, Need
 
 DOCUMENT_TYPE = Need._meta.label_lower  # "ikt_needs.need", as the workflow API addresses it
 
@@ -140,11 +142,33 @@ class CoSignSerializer(serializers.ModelSerializer):
         return person_ref(signature.person)
 
 
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    size = serializers.IntegerField(help_text="Bytes.")
+    content_type = serializers.CharField(help_text="As detected from the file's content.")
+    uploaded_by = serializers.SerializerMethodField()
+    uploaded_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(help_text="Download (always as an attachment).")
+
+    @extend_schema_field(PersonRefSerializer)
+    def get_uploaded_by(self, attachment) -> dict:
+        return person_ref(attachment.uploaded_by)
+
+    def get_url(self, attachment) -> str:
+        return reverse("need-attachment", args=[attachment.need_id, attachment.pk])
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The file (multipart/form-data); its type is checked by its content.")
+
+
 class NeedDetailSerializer(NeedListSerializer):
     co_signs = CoSignSerializer(many=True, read_only=True)
     goals = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     following = serializers.SerializerMethodField()
     may_edit = serializers.SerializerMethodField(help_text="May the user change the need in its current state?")
+    attachments = serializers.SerializerMethodField()
 
     class Meta(NeedListSerializer.Meta):
         fields = [
@@ -166,6 +190,7 @@ class NeedDetailSerializer(NeedListSerializer):
             "co_signs",
             "following",
             "may_edit",
+            "attachments",
         ]
         read_only_fields = fields
 
@@ -176,6 +201,10 @@ class NeedDetailSerializer(NeedListSerializer):
     def get_following(self, need) -> bool:
         user = self._user()
         return bool(user and user.is_authenticated and Follow.objects.filter(need=need, user=user).exists())
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, need) -> list:
+        return AttachmentSerializer(attachment_rules.attachments_of(need), many=True).data
 
     def get_may_edit(self, need) -> bool:
         user = self._user()
@@ -310,7 +339,7 @@ class NeedPermissions(ScopedModelPermissions):
     administration, so rows are not checked here. Co-signing, comments, following and exports are part of
     reading a need: they need the view permission only."""
 
-    READ_ACTIONS = {"co_sign", "comments", "follow", "export"}
+    READ_ACTIONS = {"co_sign", "comments", "follow", "export", "attachments", "attachment"}
 
     def has_permission(self, request, view):
         if getattr(view, "action", "") is None:  # a method the endpoint does not offer: answer 405
@@ -465,6 +494,58 @@ class NeedViewSet(
             return Response(status=status.HTTP_204_NO_CONTENT)
         services.follow(need, user=request.user)
         return Response({"following": True})
+
+    # ---- attachments
+
+    @extend_schema(
+        methods=["get"],
+        summary="A need's attachments",
+        request=None,
+        responses={200: AttachmentSerializer(many=True), 404: REFUSED[404]},
+    )
+    @extend_schema(
+        methods=["post"],
+        summary="Attach a file to a need",
+        description=(
+            "multipart/form-data with `file`. Who may attach and which files are accepted (type by extension "
+            "and content, size, number per need) is decided by `needs.attachments`; a refused file is not stored."
+        ),
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, **REFUSED},
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
+    def attachments(self, request, pk=None):
+        need = self.get_object()
+        if request.method == "POST":
+            payload = AttachmentUploadSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            attachment = attachment_rules.add_attachment(need, request.user, payload.validated_data["file"])
+            return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        return Response(AttachmentSerializer(attachment_rules.attachments_of(need), many=True).data)
+
+    @extend_schema(
+        methods=["get"],
+        summary="Download an attachment",
+        description="Always as an attachment (Content-Disposition), with the detected type and a sandboxing CSP.",
+        request=None,
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: REFUSED[404]},
+    )
+    @extend_schema(methods=["delete"], summary="Remove an attachment", request=None, responses={204: None, **REFUSED})
+    @action(
+        detail=True,
+        methods=["get", "delete"],
+        url_path=r"attachments/(?P<attachment_pk>[0-9]+)",
+        url_name="attachment",
+        filter_backends=[],
+    )
+    def attachment(self, request, pk=None, attachment_pk=None):
+        need = self.get_object()
+        attachment = get_object_or_404(Attachment.objects.filter(need=need), pk=attachment_pk)
+        attachment.need = need
+        if request.method == "DELETE":
+            attachment_rules.remove_attachment(attachment, request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return attachment_rules.download_response(attachment)
 
     # ---- exports
 

@@ -374,3 +374,37 @@ class CriterionScore(CollaborationScoped, models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion.key}: {self.score}"
+
+
+# ------------------------------------------------------------------------------------------ attachments
+
+from .storage import attachment_storage, attachment_upload_to  # noqa: E402
+
+
+class Attachment(CollaborationScoped, models.Model):
+    """A file attached to a need (see `needs.attachments` for who may attach what). The file lives in private
+    storage and is only ever downloaded through the permission-checked views, as an attachment."""
+
+    scope_path = "need__collaboration"
+    scope_fields = ("need",)
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("need"))
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, storage=attachment_storage, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100, help_text=_("As detected from the content."))
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        "ikt_members.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True, db_index=True)
+    history = audited()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -25,6 +25,7 @@ from ikt_portfolio.workflow.selectors import state_name
 
 from .. import queries
 from ..forms import ActionForm, CommentForm, CoSignForm, NeedFilterForm, NeedForm, add_errors
+from .attachments import attachment_context
 from .common import (
     NEED_DOCUMENT,
     PAGE_SIZE,
@@ -313,6 +314,7 @@ def _render_need(request, need, *, comment_form=None, co_sign_form=None, action_
         "following": Follow.objects.filter(need=need, user=user).exists(),
         "may_follow": in_collaboration and not state.is_initial,
         "capacity_labels": {c.value: c.label for c in Capacity},
+        **attachment_context(request, need),
     }
     return render_portal(request, "ikt_portal/need_detail.html", context, status=status)
 
