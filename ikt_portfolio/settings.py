@@ -13,6 +13,7 @@ IKT_PORTFOLIO_APPS = [
     "ikt_portfolio.members",
     "ikt_portfolio.workflow",
     "ikt_portfolio.needs",
+    "ikt_portfolio.council",
     "ikt_portfolio.portal",
     "ikt_portfolio.api",
 ]

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from ikt_portfolio.council import api as council_api
 from ikt_portfolio.members import api as members_api
 from ikt_portfolio.needs import api as needs_api
 from ikt_portfolio.workflow import api as workflow_api
@@ -13,6 +14,7 @@ router = DefaultRouter()
 members_api.register(router)
 workflow_api.register(router)
 needs_api.register(router)
+council_api.register(router)
 
 urlpatterns = [
     path("v1/", include(router.urls)),

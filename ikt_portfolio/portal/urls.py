@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, auth, needs
+from .views import attachments, auth, meetings, needs
 
 app_name = "ikt_portal"
 
@@ -17,5 +17,8 @@ urlpatterns = [
     path("needs/<int:pk>/attachments/", attachments.upload, name="attach"),
     path("needs/<int:pk>/attachments/<int:attachment_pk>/", attachments.download, name="attachment"),
     path("needs/<int:pk>/attachments/<int:attachment_pk>/remove/", attachments.remove, name="remove_attachment"),
+    path("meetings/", meetings.meeting_list, name="meetings"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/meeting.ics", meetings.meeting_ics, name="meeting_ics"),
     path("collaboration/", needs.choose_collaboration, name="collaboration"),
 ]

@@ -1,0 +1,266 @@
+"""The Desk's meeting pages: schedule, edit, build the agenda, record attendance, download the invitation.
+
+Every change goes through `services` (who may, validation, audit); the pages only parse and show."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
+from unfold.decorators import action, display
+
+from ikt_portfolio.core.admin import ScopedModelAdmin, ScopedTabularInline
+
+from . import selectors, services
+from .models import AgendaItem, Meeting, MeetingSettings, Participant
+
+
+def _refusal_text(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return error.message
+
+
+@admin.register(MeetingSettings)
+class MeetingSettingsAdmin(ScopedModelAdmin):
+    list_display = ["body", "quorum_rule", "quorum_count"]
+    list_select_related = ["body", "body__collaboration"]
+    list_filter = ["quorum_rule"]
+    fields = ["body", "quorum_rule", "quorum_count"]
+
+
+class ParticipantInline(ScopedTabularInline):
+    """Who is invited (from the seats on the meeting's date); only the attendance is recorded here."""
+
+    model = Participant
+    fields = ["person", "role", "represents", "voting", "attendance", "recorded_by", "recorded_at"]
+    readonly_fields = ["person", "role", "represents", "voting", "recorded_by", "recorded_at"]
+    select_related = ("person__user", "person__municipality", "person__staff_of", "represents", "recorded_by")
+    per_page = 50
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AgendaItemInline(ScopedTabularInline):
+    """The agenda: documents waiting for the body (added by “Build agenda”) and manual items."""
+
+    model = AgendaItem
+    fields = ["order", "title", "kind", "document_link", "description", "presenter", "outcome"]
+    readonly_fields = ["kind", "document_link"]
+    select_related = ("content_type", "presenter__user", "presenter__municipality", "presenter__staff_of")
+    autocomplete_fields = ["presenter"]
+    per_page = 50
+
+    _documents: dict | None = None  # the meeting's agenda documents, looked up once (inlines live per request)
+
+    @display(description=_("document"))
+    def document_link(self, item):
+        if item.pk is None or item.kind != AgendaItem.Kind.DOCUMENT:
+            return "–"
+        if self._documents is None:
+            self._documents = selectors.agenda_documents(AgendaItem.objects.filter(meeting_id=item.meeting_id))
+        found = self._documents.get(item.pk)
+        if found is None:
+            return "–"
+        return (
+            format_html('<a href="{}">{}</a> ({})', found.link, item.title, found.state) if found.link else found.state
+        )
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ScopedModelAdmin):
+    list_display = ["title", "body", "starts_at", "status", "invited", "present", "items"]
+    list_filter = ["status", "body__kind", "body"]
+    search_fields = ["title", "place"]
+    date_hierarchy = "starts_at"
+    inlines = [ParticipantInline, AgendaItemInline]
+    actions_detail = ["build_agenda_action", "download_ics", "mark_held_action", "cancel_action"]
+
+    def get_queryset(self, request):
+        return selectors.annotate_meetings(super().get_queryset(request))
+
+    def get_fields(self, request, obj=None):
+        fields = ["body", "title", "starts_at", "ends_at", "place", "video_link", "notes"]
+        return fields if obj is None else [*fields, "status", "quorum_display", "created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["body", "status", "quorum_display", "created_by", "created_at"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "video_link":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs["queryset"] = services.managed_bodies(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and services.managed_bodies(request.user).exists()
+
+    def has_manage_permission(self, request, object_id=None):
+        return object_id is not None and self.has_change_permission(request, object_id)
+
+    def check_save(self, request, obj) -> None:
+        if not (obj.body_id and services.may_manage(request.user, obj.body)):
+            raise PermissionDenied
+
+    # ---- list columns (counted in the list's one query)
+
+    @display(description=_("invited"))
+    def invited(self, obj):
+        return obj.participant_count
+
+    @display(description=_("present"))
+    def present(self, obj):
+        return obj.present_count
+
+    @display(description=_("agenda items"))
+    def items(self, obj):
+        return obj.item_count
+
+    @display(description=pgettext_lazy("meeting", "quorum"))
+    def quorum_display(self, obj):
+        found = services.quorum(obj)
+        text = _("%(present)s of %(seats)s voting members present, %(required)s required") % {
+            "present": found.present,
+            "seats": found.seats,
+            "required": found.required,
+        }
+        state = _("quorum met") if found.met else _("no quorum")
+        return format_html('<span data-quorum="{}">{}: {}</span>', "met" if found.met else "not-met", state, text)
+
+    # ---- saving through the services
+
+    def save_model(self, request, obj, form, change):
+        self.check_save(request, obj)
+        fields = {name: form.cleaned_data.get(name, getattr(obj, name)) for name in services.MEETING_FIELDS}
+        try:
+            if not change:
+                created = services.schedule_meeting(obj.body, request.user, **fields)
+                obj.__dict__.update({k: v for k, v in created.__dict__.items() if k != "_state"})
+                obj._state.adding, obj._state.db = False, created._state.db
+            else:
+                changed = {name: fields[name] for name in form.changed_data if name in services.MEETING_FIELDS}
+                if changed:
+                    services.update_meeting(obj, request.user, **changed)
+        except services.MeetingRefused as error:
+            raise PermissionDenied(error.message) from error
+        except (services.MeetingError, ValidationError) as error:
+            messages.error(request, _refusal_text(error))
+
+    def save_formset(self, request, form, formset, change):
+        meeting = form.instance
+        # The services save the rows; the admin's change message reads these.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is Participant:
+            wanted = {
+                f.instance.person_id: f.cleaned_data["attendance"]
+                for f in formset.forms
+                if f.has_changed() and "attendance" in f.changed_data
+            }
+            if wanted:
+                self._call(request, services.record_attendance, meeting, request.user, wanted)
+            return
+        if formset.model is AgendaItem:
+            self._save_agenda(request, meeting, formset)
+            return
+        super().save_formset(request, form, formset, change)
+
+    def _save_agenda(self, request, meeting, formset):
+        deleted = {f.instance.pk for f in formset.deleted_forms if f.instance.pk}
+        orders = {}
+        for item_form in formset.forms:
+            item = item_form.instance
+            if item.pk in deleted or (item.pk is None and not item_form.has_changed()):
+                continue
+            data = item_form.cleaned_data
+            if item.pk is None:
+                created = self._call(
+                    request,
+                    services.add_manual_item,
+                    meeting,
+                    request.user,
+                    title=data.get("title", ""),
+                    description=data.get("description", ""),
+                    presenter=data.get("presenter"),
+                )
+                if created is not None:
+                    orders[created.pk] = (data.get("order") or created.order, created.pk)
+                continue
+            changes = {name: data[name] for name in services.ITEM_FIELDS if name in item_form.changed_data}
+            if changes:
+                self._call(request, services.update_item, AgendaItem.objects.get(pk=item.pk), request.user, **changes)
+            orders[item.pk] = (data.get("order") or 0, item.pk)
+        for pk in deleted:
+            self._call(request, services.remove_item, AgendaItem.objects.get(pk=pk), request.user)
+        current = list(meeting.agenda_items.order_by("order", "pk").values_list("pk", "order"))
+        positions = {pk: orders.get(pk, (order, pk)) for pk, order in current}
+        wanted = sorted(positions, key=lambda pk: positions[pk])
+        if wanted != [pk for pk, _order in current]:
+            self._call(request, services.reorder, meeting, request.user, wanted)
+
+    def _call(self, request, service, *args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except services.MeetingRefused as error:
+            raise PermissionDenied(error.message) from error
+        except (services.MeetingError, ValidationError) as error:
+            messages.error(request, _refusal_text(error))
+            return None
+
+    # ---- buttons on a meeting's page
+
+    def _meeting(self, request, object_id) -> Meeting:
+        return get_object_or_404(self.get_queryset(request).select_related("body"), pk=object_id)
+
+    def _back(self, meeting):
+        return redirect(reverse("admin:ikt_council_meeting_change", args=[meeting.pk]))
+
+    @action(description=_("Build agenda"), url_path="build-agenda", permissions=["manage"])
+    def build_agenda_action(self, request, object_id):
+        meeting = self._meeting(request, object_id)
+        added = self._call(request, services.build_agenda, meeting, request.user)
+        if added is not None:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d item waiting for the body was added to the agenda.",
+                    "%(count)d items waiting for the body were added to the agenda.",
+                    len(added),
+                )
+                % {"count": len(added)},
+            )
+        return self._back(meeting)
+
+    @action(description=_("Download .ics"), url_path="ics", permissions=["view"])
+    def download_ics(self, request, object_id):
+        meeting = self._meeting(request, object_id)
+        full = services.sees_details(request.user, meeting)
+        response = HttpResponse(services.ics(meeting, full=full), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{services.ics_filename(meeting)}"'
+        return response
+
+    @action(description=_("Mark as held"), url_path="held", permissions=["manage"])
+    def mark_held_action(self, request, object_id):
+        meeting = self._meeting(request, object_id)
+        if self._call(request, services.mark_held, meeting, request.user) is not None:
+            messages.success(request, _("The meeting is marked as held."))
+        return self._back(meeting)
+
+    @action(description=_("Cancel meeting"), url_path="cancel", permissions=["manage"])
+    def cancel_action(self, request, object_id):
+        meeting = self._meeting(request, object_id)
+        if self._call(request, services.cancel_meeting, meeting, request.user) is not None:
+            messages.success(request, _("The meeting is cancelled."))
+        return self._back(meeting)

@@ -1,0 +1,80 @@
+"""A council with every kind of seat, a board, and needs taken along the real routing to the council."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from ikt_portfolio.council import services
+from ikt_portfolio.members.models import Body, BodyMembership, Person
+from ikt_portfolio.workflow import services as workflow
+from tests.needs.conftest import need_routing, report  # noqa: F401  (shared need fixtures)
+
+OSLO = services.OSLO
+
+
+class Council:
+    """World A's portfolio council: chair, secretary, two members (one is world.council_member), a deputy
+    and an observer; a board of three; and world B's council with a member of its own."""
+
+
+@pytest.fixture(autouse=True)
+def _english(world):
+    """Pages and messages in English (the msgids), so assertions do not depend on the nb/nn catalogs."""
+    Person.objects.all().update(language="en")
+
+
+@pytest.fixture
+def council(world, make_person, seat):
+    c = Council()
+    c.world = world
+    c.body = world.council_a
+    c.member = world.council_member
+    c.chair = make_person("chair", municipality=world.large)
+    seat(c.chair, c.body, BodyMembership.Role.CHAIR, represents=world.large)
+    c.member2 = make_person("member2", municipality=world.small)
+    seat(c.member2, c.body, represents=world.small)
+    c.secretary = make_person("secretary", staff_of=world.a)
+    seat(c.secretary, c.body, BodyMembership.Role.SECRETARY)
+    c.deputy = make_person("deputy", municipality=world.small)
+    seat(c.deputy, c.body, BodyMembership.Role.DEPUTY, represents=world.small)
+    c.observer = make_person("observer", staff_of=world.a)
+    seat(c.observer, c.body, BodyMembership.Role.OBSERVER)
+    c.board = Body.objects.create(collaboration=world.a, kind=Body.Kind.BOARD, name="Styret")
+    c.board_members = []
+    for name, municipality in (("styre1", world.small), ("styre2", world.medium), ("styre3", world.large)):
+        person = make_person(name, municipality=municipality)
+        seat(person, c.board, BodyMembership.Role.CHAIR if name == "styre1" else BodyMembership.Role.MEMBER)
+        c.board_members.append(person)
+    c.member_b = make_person("rad_b", municipality=world.other)
+    seat(c.member_b, world.council_b, represents=world.other)
+    return c
+
+
+def at(days: int, hour: int = 10) -> datetime.datetime:
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour, 0), tzinfo=OSLO)
+
+
+@pytest.fixture
+def schedule(council):
+    def make(body=None, user=None, days=7, hours=2, **fields):
+        values = {"title": "Møte i porteføljerådet", "starts_at": at(days), "ends_at": at(days) + datetime.timedelta(hours=hours),
+                  "place": "Rådhuset", "video_link": "https://video.example/rad"} | fields  # fmt: skip
+        return services.schedule_meeting(body or council.body, user or council.chair.user, **values)
+
+    return make
+
+
+@pytest.fixture
+def to_council(world, need_routing, report):
+    """A need taken to the portfolio council (waiting for its votes)."""
+
+    def make(title="Digitalt tilsyn om natten", **fields):
+        need = report(title=title, **fields)
+        workflow.perform(need, "submit", world.member_small.user)
+        for action in ("take_up", "recommend", "send_to_council"):
+            workflow.perform(need, action, world.lead.user)
+        return need
+
+    return make
