@@ -26,6 +26,8 @@ from ikt_portfolio.members.models import (
 )
 from ikt_portfolio.members.permissions import grants_of
 from ikt_portfolio.members.selectors import size_segments
+from ikt_portfolio.needs.models import Assessment, Comment, CoSign, Follow, Goal, Need
+from ikt_portfolio.workflow.models import Ballot, TransitionLog, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +45,9 @@ EXPECTED_CAPACITY = {
     "gevinst.halsa": "benefit_owner",
     "admin": "collaboration_admin",
     "eier.tingvoll": "owner_representative",
+    "innmelder.aure": "submitter",
+    "sektoransvarlig.adm": "sector_lead",
+    "faggruppe.fraena": "sector_representative",
 }
 MODELS = [
     Collaboration,
@@ -55,6 +60,16 @@ MODELS = [
     BodyMembership,
     RoleAssignment,
     get_user_model(),
+    # The needs demo (tests/needs/test_demo.py): loading twice and --reset must not double it either.
+    Goal,
+    Need,
+    CoSign,
+    Comment,
+    Follow,
+    Assessment,
+    TransitionLog,
+    Ballot,
+    Vote,
 ]
 
 
