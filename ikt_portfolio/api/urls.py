@@ -19,6 +19,7 @@ council_api.register(router)
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/workflow/", include(workflow_api.urlpatterns)),
+    path("v1/reports/", include("ikt_portfolio.needs.api_reports")),
     path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

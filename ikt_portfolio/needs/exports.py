@@ -10,7 +10,7 @@ directly).
 import csv
 import datetime
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,8 +37,9 @@ def _field(name: str):
 @dataclass(frozen=True)
 class Column:
     header: object  # a lazy translation, resolved in the active language
-    value: Callable[[Need], object]
+    value: Callable[[Need], object]  # any row object: a need here, a report's row elsewhere (needs.reports)
     kind: str = "text"  # text, int, money, decimal, datetime
+    width: int | None = None  # the XLSX column width; None: 40 for the title and problem, else 16
 
 
 def _segment(need) -> str:
@@ -119,14 +120,20 @@ def csv_stream(queryset, language: str | None = None, columns: list[Column] = CO
 
     Runs in the given language (the request's), also when the response is consumed after the view returns.
     """
+    return csv_lines(rows(queryset, columns), columns, language)
+
+
+def csv_lines(values: Iterable[list], columns: list[Column], language: str | None = None) -> Iterator[str]:
+    """Any rows of typed values (one list per row, in the order of `columns`) as CSV text, line by line: BOM,
+    header row, then the rows (semicolon separated; the decimal mark of the language)."""
     language = language or translation.get_language() or "nb"
     decimal_mark = "," if language[:2] in ("nb", "nn", "no") else "."
     writer = csv.writer(_Echo(), delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     with translation.override(language):
         yield BOM + writer.writerow(headers(columns))
-        for values in rows(queryset, columns):
+        for row in values:
             yield writer.writerow(
-                [csv_text(value, column.kind, decimal_mark) for value, column in zip(values, columns, strict=True)]
+                [csv_text(value, column.kind, decimal_mark) for value, column in zip(row, columns, strict=True)]
             )
 
 
@@ -139,6 +146,12 @@ def xlsx_bytes(
     queryset, language: str | None = None, columns: list[Column] = COLUMNS, title: str | None = None
 ) -> bytes:
     """The list as an Excel workbook: a bold, frozen header row, numbers as numbers (money with 2 decimals)."""
+    return xlsx_workbook([(title or Need._meta.verbose_name_plural, columns, rows(queryset, columns))], language)
+
+
+def xlsx_workbook(sheets: list[tuple[object, list[Column], Iterable[list]]], language: str | None = None) -> bytes:
+    """A workbook of one sheet per (title, columns, rows of typed values): each with a bold, frozen header row
+    and numbers as numbers (money with 2 decimals). Titles may be lazy translations."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -147,25 +160,27 @@ def xlsx_bytes(
     language = language or translation.get_language() or "nb"
     with translation.override(language):
         workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=(title or str(Need._meta.verbose_name_plural).capitalize())[:31])
-        sheet.freeze_panes = "A2"
-        for index, column in enumerate(columns, start=1):
-            width = 40 if column.header in (_field("title"), _field("problem")) else 16
-            sheet.column_dimensions[get_column_letter(index)].width = width
         bold = Font(bold=True)
-        header_cells = []
-        for text in headers(columns):
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.font = bold
-            header_cells.append(cell)
-        sheet.append(header_cells)
-        for values in rows(queryset, columns):
-            sheet.append(
-                [
-                    _xlsx_cell(sheet, value, column.kind, WriteOnlyCell)
-                    for value, column in zip(values, columns, strict=True)
-                ]
-            )
+        for title, columns, values in sheets:
+            name = str(title)
+            sheet = workbook.create_sheet(title=(name[:1].upper() + name[1:])[:31])
+            sheet.freeze_panes = "A2"
+            for index, column in enumerate(columns, start=1):
+                width = column.width or (40 if column.header in (_field("title"), _field("problem")) else 16)
+                sheet.column_dimensions[get_column_letter(index)].width = width
+            header_cells = []
+            for text in headers(columns):
+                cell = WriteOnlyCell(sheet, value=text)
+                cell.font = bold
+                header_cells.append(cell)
+            sheet.append(header_cells)
+            for row in values:
+                sheet.append(
+                    [
+                        _xlsx_cell(sheet, value, column.kind, WriteOnlyCell)
+                        for value, column in zip(row, columns, strict=True)
+                    ]
+                )
         buffer = io.BytesIO()
         workbook.save(buffer)
     return buffer.getvalue()

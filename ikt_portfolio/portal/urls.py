@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, auth, meetings, needs
+from .views import attachments, auth, meetings, needs, reports
 
 app_name = "ikt_portal"
 
@@ -20,5 +20,13 @@ urlpatterns = [
     path("meetings/", meetings.meeting_list, name="meetings"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/meeting.ics", meetings.meeting_ics, name="meeting_ics"),
+    path("reports/equity/", reports.equity, name="report_equity"),
+    path("reports/equity/<str:extension>/", reports.equity_download, name="report_equity_download"),
+    path("reports/response-times/", reports.response_times, name="report_response_times"),
+    path(
+        "reports/response-times/<str:extension>/",
+        reports.response_times_download,
+        name="report_response_times_download",
+    ),
     path("collaboration/", needs.choose_collaboration, name="collaboration"),
 ]
