@@ -56,6 +56,7 @@ from django.urls import path  # noqa: E402
 from django.utils.html import format_html, format_html_join  # noqa: E402
 from django.utils.translation import gettext, ngettext  # noqa: E402
 from unfold.admin import StackedInline  # noqa: E402
+from unfold.decorators import action as unfold_action  # noqa: E402
 
 from ikt_portfolio.core.admin import ScopedFormMixin  # noqa: E402
 from ikt_portfolio.members.models import Collaboration  # noqa: E402
@@ -173,10 +174,14 @@ class AssessmentAdmin(ScopedModelAdmin):
         ] + super().get_urls()
 
     def sector_queue_view(self, request):
+        queues = assessment_rules.sector_queues_for(request.user)
+        for _area, items in queues:
+            for item in items:  # the "Assess" link where the group works on the need (the graph is cached)
+                item.assessable = item.need.state in assessment_rules.assessable_state_keys(item.need)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Sector queue"),
-            "queues": assessment_rules.sector_queues_for(request.user),
+            "queues": queues,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "ikt_needs/sector_queue.html", context)
@@ -224,6 +229,78 @@ class AssessmentInline(ScopedFormMixin, StackedInline):
 
 
 NeedAdmin.inlines = [*NeedAdmin.inlines, AssessmentInline]
+
+
+DESK_INPUT = "border border-base-300 rounded px-2 py-1 w-full dark:bg-base-900 dark:border-base-700"
+
+
+def _assess_need(self, request, object_id):
+    """The Desk's page to assess one need (the portal's form): for the need's sector group while the group
+    works on it. Anyone else, or a need in another state, is sent back to the need with the reason."""
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+    from django.utils.formats import number_format
+
+    from ikt_portfolio.workflow import services as workflow
+
+    from .forms import AssessmentForm
+
+    need = self.get_queryset(request).select_related("service_area", "workflow_version").filter(pk=object_id).first()
+    if need is None:
+        return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+    back = redirect("admin:ikt_needs_need_change", need.pk)
+    refusal = assessment_rules.assess_refusal(need, request.user)
+    criteria = assessment_rules.active_criteria(need.collaboration_id) if not refusal else []
+    if not refusal and not criteria:
+        refusal = gettext("The collaboration has no assessment criteria yet; load the default criteria.")
+    if refusal:
+        messages.error(request, refusal)
+        return back
+    current = Assessment.objects.filter(need=need).first()
+    form = AssessmentForm(request.POST or None, criteria=criteria, assessment=current)
+    for field in form.fields.values():  # the Desk's look for the text fields
+        if getattr(field.widget, "input_type", "") != "radio":
+            field.widget.attrs.setdefault("class", DESK_INPUT)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = assessment_rules.assess(need, user=request.user, **form.service_arguments())
+        except workflow.WorkflowError as error:
+            messages.error(request, error.message)
+            return back
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                gettext("The assessment is saved: %(total)s of 100 points.")
+                % {"total": number_format(result.total, 2)},
+            )
+            return back
+    context = {
+        **self.admin_site.each_context(request),
+        "title": gettext("Assess %(need)s") % {"need": need},
+        "need": need,
+        "form": form,
+        "breadth": assessment_rules.breadth_of(need),
+        "current": breakdown_table(current) if current else "",
+        "opts": self.opts,
+        "original": need,
+    }
+    return TemplateResponse(request, "ikt_needs/assess.html", context, status=400 if form.errors else 200)
+
+
+def _has_assess_permission(self, request, object_id=None):
+    """Whether the "Assess" button shows on the need's page: only for those who may assess it now."""
+    need = self.get_queryset(request).filter(pk=object_id).first() if object_id else None
+    return need is not None and not assessment_rules.assess_refusal(need, request.user)
+
+
+# An Unfold detail action on the need's page. `allowed_permissions` only decides whether the button shows:
+# the page itself answers anyone else with the reason, as a message.
+NeedAdmin.assess_need = unfold_action(description=_("Assess"), url_path="assess", icon="grading")(_assess_need)
+NeedAdmin.assess_need.allowed_permissions = ["assess"]
+NeedAdmin.has_assess_permission = _has_assess_permission
+NeedAdmin.actions_detail = [*NeedAdmin.actions_detail, "assess_need"]
 
 
 # ------------------------------------------------------------------------------------------ attachments

@@ -9,6 +9,7 @@ collaborations, and drafts only to their submitter and the collaboration's admin
 may not see answers 404, like one that does not exist.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -33,11 +34,12 @@ from ikt_portfolio.core.rest import ScopedModelPermissions
 from ikt_portfolio.members.models import ServiceArea
 from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.api import DocumentStateSerializer, PersonRefSerializer, RefusalSerializer
-from ikt_portfolio.workflow.selectors import state_name
+from ikt_portfolio.workflow.selectors import state_name, with_state_names
 
+from . import assessment as assessment_rules
 from . import attachments as attachment_rules
 from . import exports, selectors, services
-from .models import Attachment, Comment, CoSign, Follow, Goal, Need
+from .models import Assessment, Attachment, Comment, CoSign, Follow, Goal, Need
 
 DOCUMENT_TYPE = Need._meta.label_lower  # "ikt_needs.need", as the workflow API addresses it
 
@@ -305,6 +307,151 @@ class GoalSerializer(ModelCleanSerializer):
         fields = ["id", "collaboration", "code", "title", "description", "first_year", "last_year"]
 
 
+# ------------------------------------------------------------------------------ assessment (sector group)
+
+
+class CriterionRefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField(source="localized_name")
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2)
+    inverse = serializers.BooleanField(help_text="A higher level is worse (counts as 6 − level).")
+    computed = serializers.SerializerMethodField(help_text="Breadth: computed from the co-signatures, not scored.")
+    descriptors = serializers.SerializerMethodField(help_text="What each level 1–5 means, in the reader's language.")
+
+    def get_computed(self, criterion) -> bool:
+        return criterion.key == assessment_rules.BREADTH_KEY
+
+    def get_descriptors(self, criterion) -> dict[str, str]:
+        return {str(level): criterion.descriptor(level) for level in range(1, 6)}
+
+
+class BreakdownRowSerializer(serializers.Serializer):
+    criterion = serializers.CharField(source="criterion.key")
+    name = serializers.CharField()
+    level = serializers.IntegerField()
+    descriptor = serializers.CharField(help_text="What the level means, in the reader's language.")
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2)
+    inverse = serializers.BooleanField()
+    computed = serializers.BooleanField()
+    note = serializers.CharField()
+    contribution = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Points of the 0–100 score.")
+
+
+class AssessmentSerializer(serializers.Serializer):
+    """A need's assessment by its sector group, with the score's breakdown (null fields until assessed), the
+    criteria to score and whether the user may assess now."""
+
+    need = serializers.IntegerField(source="need.pk")
+    reference = serializers.CharField(source="need.reference")
+    assessed = serializers.SerializerMethodField()
+    total = serializers.DecimalField(source="assessment.total", max_digits=5, decimal_places=2, allow_null=True)
+    scores = serializers.SerializerMethodField(help_text="{criterion key: level 1–5}, breadth included.")
+    notes = serializers.SerializerMethodField()
+    breakdown = serializers.SerializerMethodField()
+    estimated_cost = serializers.DecimalField(
+        source="assessment.estimated_cost", max_digits=15, decimal_places=2, allow_null=True, help_text="NOK."
+    )
+    estimated_effort = serializers.DecimalField(
+        source="assessment.estimated_effort",
+        max_digits=7,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Person-months.",
+    )
+    recommendation = serializers.CharField(source="assessment.recommendation", allow_null=True)
+    assessed_by = serializers.SerializerMethodField()
+    capacity = serializers.CharField(source="assessment.capacity", allow_null=True)
+    assessed_at = serializers.DateTimeField(source="assessment.assessed_at", allow_null=True)
+    may_assess = serializers.SerializerMethodField()
+    refusal = serializers.CharField(help_text="Why the user may not assess now (empty when they may).")
+    criteria = CriterionRefSerializer(many=True, help_text="The active criteria; breadth is computed.")
+
+    def get_assessed(self, data) -> bool:
+        return data["assessment"] is not None
+
+    def get_scores(self, data) -> dict[str, int]:
+        return {row["criterion"].key: row["level"] for row in (data["breakdown"] or {}).get("rows", [])}
+
+    def get_notes(self, data) -> dict[str, str]:
+        return {row["criterion"].key: row["note"] for row in (data["breakdown"] or {}).get("rows", [])}
+
+    @extend_schema_field(BreakdownRowSerializer(many=True))
+    def get_breakdown(self, data) -> list:
+        return BreakdownRowSerializer((data["breakdown"] or {}).get("rows", []), many=True).data
+
+    @extend_schema_field(PersonRefSerializer(allow_null=True))
+    def get_assessed_by(self, data) -> dict | None:
+        return person_ref(data["assessment"].assessed_by) if data["assessment"] else None
+
+    def get_may_assess(self, data) -> bool:
+        return not data["refusal"]
+
+
+class AssessmentRequestSerializer(serializers.Serializer):
+    scores = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=5),
+        help_text="{criterion key: level 1–5} for every active criterion but breadth (computed).",
+    )
+    notes = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=2000), required=False, default=dict
+    )
+    estimated_cost = serializers.DecimalField(
+        max_digits=15, decimal_places=2, min_value=0, allow_null=True, required=False, default=None, help_text="NOK."
+    )
+    estimated_effort = serializers.DecimalField(
+        max_digits=7, decimal_places=1, min_value=0, allow_null=True, required=False, default=None,
+        help_text="Person-months.",
+    )  # fmt: skip
+    recommendation = serializers.CharField(allow_blank=True, max_length=5000, required=False, default="")
+
+
+class RankedNeedSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    need = serializers.IntegerField(source="need.pk")
+    reference = serializers.CharField(source="need.reference")
+    title = serializers.CharField(source="need.title")
+    municipality = MunicipalityRefSerializer(source="need.municipality")
+    state = serializers.CharField(source="need.state")
+    state_label = serializers.CharField()
+    total = serializers.DecimalField(source="need.assessment.total", max_digits=5, decimal_places=2)
+    breakdown = BreakdownRowSerializer(many=True)
+    estimated_cost = serializers.DecimalField(
+        source="need.assessment.estimated_cost", max_digits=15, decimal_places=2, allow_null=True
+    )
+    estimated_effort = serializers.DecimalField(
+        source="need.assessment.estimated_effort", max_digits=7, decimal_places=1, allow_null=True
+    )
+    recommendation = serializers.CharField(source="need.assessment.recommendation")
+    assessed_at = serializers.DateTimeField(source="need.assessment.assessed_at")
+
+
+class QueueItemSerializer(serializers.Serializer):
+    service_area = ServiceAreaRefSerializer(source="need.service_area")
+    need = serializers.IntegerField(source="need.pk")
+    reference = serializers.CharField(source="need.reference")
+    title = serializers.CharField(source="need.title")
+    municipality = MunicipalityRefSerializer(source="need.municipality")
+    state = serializers.CharField(source="need.state")
+    state_label = serializers.CharField(source="state_name")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    days_waiting = serializers.IntegerField(allow_null=True)
+    deadline_at = serializers.DateTimeField(allow_null=True, help_text="From the workflow state's deadline.")
+    overdue = serializers.BooleanField()
+    first_response_at = serializers.DateTimeField(allow_null=True)
+
+
+def assessment_payload(need, user) -> dict:
+    """What AssessmentSerializer shows of `need` to `user`."""
+    assessment = Assessment.objects.filter(need=need).select_related("assessed_by__user").first()
+    return {
+        "need": need,
+        "assessment": assessment,
+        "breakdown": assessment_rules.breakdown(assessment) if assessment else None,
+        "refusal": assessment_rules.assess_refusal(need, user),
+        "criteria": assessment_rules.active_criteria(need.collaboration_id),
+    }
+
+
 # ------------------------------------------------------------------------------------------- renderers
 
 
@@ -340,6 +487,7 @@ class NeedPermissions(ScopedModelPermissions):
     reading a need: they need the view permission only."""
 
     READ_ACTIONS = {"co_sign", "comments", "follow", "export", "attachments", "attachment"}
+    READ_ACTIONS |= {"assessment", "ranking", "sector_queue"}  # who may assess: `needs.assessment`
 
     def has_permission(self, request, view):
         if getattr(view, "action", "") is None:  # a method the endpoint does not offer: answer 405
@@ -376,7 +524,7 @@ class NeedViewSet(
     permission_classes = [NeedPermissions]
     filter_backends = [DjangoFilterBackend]
     filterset_class = selectors.NeedFilter
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]  # put: the assessment
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -546,6 +694,76 @@ class NeedViewSet(
             attachment_rules.remove_attachment(attachment, request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
         return attachment_rules.download_response(attachment)
+
+    # ---- the sector group's assessment
+
+    @extend_schema(methods=["get"], summary="A need's assessment, with the score's breakdown", request=None,
+                   responses={200: AssessmentSerializer, 404: REFUSED[404]})  # fmt: skip
+    @extend_schema(
+        methods=["put"],
+        summary="Assess a need (the need's sector lead or a sector representative)",
+        description=(
+            "Scores every active criterion 1–5 (breadth is computed from the co-signatures), with optional notes, "
+            "the estimated cost (NOK) and effort (person-months) and the recommendation to the portfolio council. "
+            "Only the need's sector group, while it works on the need (403 otherwise); nothing is written unless "
+            "all is valid (400). Assessing again replaces the scores."
+        ),
+        request=AssessmentRequestSerializer,
+        responses={200: AssessmentSerializer, **REFUSED},
+    )
+    @action(detail=True, methods=["get", "put"], filter_backends=[])
+    def assessment(self, request, pk=None):
+        need = self.get_object()
+        if request.method == "PUT":
+            refusal = assessment_rules.assess_refusal(need, request.user)
+            if refusal:
+                raise workflow.ActionRefused(refusal)
+            payload = AssessmentRequestSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            try:
+                assessment_rules.assess(need, user=request.user, **payload.validated_data)
+            except DjangoValidationError as error:
+                if hasattr(error, "error_dict"):
+                    raise
+                raise serializers.ValidationError({"scores": error.messages}) from error
+        context = self.get_serializer_context()
+        return Response(AssessmentSerializer(assessment_payload(need, request.user), context=context).data)
+
+    @extend_schema(
+        summary="The sector group's ranking of assessed needs in a service area",
+        description="Open assessed needs, highest score first, each with its breakdown. Anyone in the collaboration.",
+        parameters=[OpenApiParameter("service_area", int, required=True, description="The service area's id.")],
+        responses={200: RankedNeedSerializer(many=True), **REFUSED},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def ranking(self, request):
+        wanted = request.query_params.get("service_area", "")
+        if not wanted.isdigit():
+            raise serializers.ValidationError(
+                {"service_area": [_("Give the service area's id, e.g. ?service_area=3.")]}
+            )
+        area = get_object_or_404(ServiceArea.objects.visible_to(request.user), pk=int(wanted))
+        needs = with_state_names(assessment_rules.ranking(area)).select_related("municipality", "service_area")
+        page = self.paginate_queryset(needs)
+        breakdowns = assessment_rules.breakdowns([need.assessment for need in page])
+        offset = self.paginator.page.start_index() if page else 1
+        rows = [
+            {"rank": offset + index, "need": need, "state_label": state_name(need),
+             "breakdown": breakdowns[need.assessment.pk]["rows"]}
+            for index, need in enumerate(page)
+        ]  # fmt: skip
+        return self.get_paginated_response(RankedNeedSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Needs waiting for the user's sector groups",
+        description="Every sector group the user leads or sits in today, oldest submission first; empty for others.",
+        responses={200: QueueItemSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"], url_path="sector-queue", url_name="sector-queue", filter_backends=[])
+    def sector_queue(self, request):
+        items = [item for _area, queue in assessment_rules.sector_queues_for(request.user) for item in queue]
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(QueueItemSerializer(page, many=True).data)
 
     # ---- exports
 

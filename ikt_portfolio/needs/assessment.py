@@ -137,7 +137,22 @@ def compute_total(pairs) -> tuple[Decimal, list[Decimal]]:
 
 def breakdown(assessment: Assessment) -> dict:
     """What the score is made of: per criterion the level, its descriptor, the weight and the contribution."""
-    scores = list(assessment.scores.select_related("criterion").order_by("criterion__order", "criterion__key"))
+    return _breakdown_of(
+        list(assessment.scores.select_related("criterion").order_by("criterion__order", "criterion__key"))
+    )
+
+
+def breakdowns(assessments) -> dict[int, dict]:
+    """`breakdown` of many assessments at once, by assessment id: one query however many (for lists)."""
+    ids = [assessment.pk for assessment in assessments]
+    by_assessment: dict[int, list[CriterionScore]] = {pk: [] for pk in ids}
+    scores = CriterionScore.objects.filter(assessment_id__in=ids).select_related("criterion")
+    for score in scores.order_by("criterion__order", "criterion__key"):
+        by_assessment[score.assessment_id].append(score)
+    return {pk: _breakdown_of(rows) for pk, rows in by_assessment.items()}
+
+
+def _breakdown_of(scores: list[CriterionScore]) -> dict:
     pairs = [(score.criterion, score.score) for score in scores]
     total, contributions = compute_total(pairs)
     rows = [
@@ -198,6 +213,20 @@ def _check_scores(criteria: list[Criterion], scores: dict) -> dict[str, int]:
     return checked
 
 
+def assess_refusal(need: Need, user) -> str:
+    """Why `user` may not assess `need` now ("" when they may): pages ask it to offer the form, `assess` asks
+    it again under lock."""
+    if person_of(user) is None or not workflow.standings(user, need, list(ASSESSING_CAPACITIES)):
+        return _("Only the sector lead or a sector representative of “%(area)s” can assess this need.") % {
+            "area": need.service_area
+        }
+    if need.state not in assessable_state_keys(need):
+        return _("The need cannot be assessed while it is “%(state)s”: only while its sector group works on it.") % {
+            "state": workflow.current_state(need).localized_name
+        }
+    return ""
+
+
 def assess(
     need: Need,
     *,
@@ -215,21 +244,13 @@ def assess(
     """
     with transaction.atomic():
         need = Need.objects.select_for_update().select_related("workflow_version").get(pk=need.pk)
+        refusal = assess_refusal(need, user)
+        if refusal:
+            raise workflow.ActionRefused(refusal)
         found = workflow.standings(user, need, list(ASSESSING_CAPACITIES))
-        person = person_of(user)
-        if not found or person is None:
-            raise workflow.ActionRefused(
-                _("Only the sector lead or a sector representative of “%(area)s” can assess this need.")
-                % {"area": need.service_area}
-            )
-        if need.state not in assessable_state_keys(need):
-            raise workflow.ActionRefused(
-                _("The need cannot be assessed while it is “%(state)s”: only while its sector group works on it.")
-                % {"state": workflow.current_state(need).localized_name}
-            )
         return record_assessment(
             need,
-            person=person,
+            person=person_of(user),
             capacity=found[0].capacity,
             scores=scores,
             notes=notes,

@@ -6,7 +6,7 @@ from django.urls import reverse_lazy
 
 from ikt_portfolio.members.capacities import Capacity
 from ikt_portfolio.members.models import Collaboration
-from ikt_portfolio.members.permissions import collaboration_ids, has_capacity, is_operator, person_of
+from ikt_portfolio.members.permissions import collaboration_ids, grants_of, has_capacity, is_operator, person_of
 
 PAGE_SIZE = 25
 SESSION_KEY = "ikt_portal_collaboration"
@@ -40,9 +40,18 @@ def render_portal(request, template: str, context: dict | None = None, *, status
             "collaboration": collaboration,
             "collaborations": request._ikt_portal_collaborations,
             "nav": nav,
+            "in_sector_group": _in_sector_group(request.user, collaboration),
             **(context or {}),
         },
         status=status,
+    )
+
+
+def _in_sector_group(user, collaboration) -> bool:
+    """For the menu: does the user lead or sit in a sector group of this collaboration (grants are cached)?"""
+    sector = (Capacity.SECTOR_LEAD, Capacity.SECTOR_REPRESENTATIVE)
+    return bool(
+        collaboration and any(g.capacity in sector and g.collaboration_id == collaboration.pk for g in grants_of(user))
     )
 
 

@@ -37,6 +37,7 @@ from .common import (
     portal_login_required,
     render_portal,
 )
+from .sector import assessment_context
 
 
 def _status_options(collaboration) -> list[tuple[str, str]]:
@@ -251,7 +252,9 @@ def _need_or_404(request, pk):
     return get_object_or_404(queries.visible_needs(request.user).select_related(*related), pk=pk)
 
 
-def _render_need(request, need, *, comment_form=None, co_sign_form=None, action_form=None, status=200):
+def _render_need(
+    request, need, *, comment_form=None, co_sign_form=None, action_form=None, assessment_form=None, status=200
+):
     user = request.user
     person = person_of(user)
     state = workflow.current_state(need)
@@ -315,6 +318,7 @@ def _render_need(request, need, *, comment_form=None, co_sign_form=None, action_
         "may_follow": in_collaboration and not state.is_initial,
         "capacity_labels": {c.value: c.label for c in Capacity},
         **attachment_context(request, need),
+        **assessment_context(request, need, assessment_form),
     }
     return render_portal(request, "ikt_portal/need_detail.html", context, status=status)
 
