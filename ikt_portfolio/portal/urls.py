@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, auth, meetings, needs, reports
+from .views import attachments, auth, meetings, needs, reports, sector
 
 app_name = "ikt_portal"
 
@@ -28,5 +28,8 @@ urlpatterns = [
         reports.response_times_download,
         name="report_response_times_download",
     ),
+    path("needs/<int:pk>/assessment/", sector.assess_need, name="assess"),
+    path("sector/", sector.sector_queue, name="sector_queue"),
+    path("sector/<int:service_area_id>/ranking/", sector.ranking, name="ranking"),
     path("collaboration/", needs.choose_collaboration, name="collaboration"),
 ]
