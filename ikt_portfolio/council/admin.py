@@ -15,7 +15,7 @@ from unfold.decorators import action, display
 from ikt_portfolio.core.admin import ScopedModelAdmin, ScopedTabularInline
 
 from . import selectors, services
-from .models import AgendaItem, Meeting, MeetingSettings, Participant
+from .models import AgendaItem, Meeting, MeetingSettings, Paper, Participant
 
 
 def _refusal_text(error) -> str:
@@ -74,13 +74,45 @@ class AgendaItemInline(ScopedTabularInline):
         )
 
 
+class PaperInline(ScopedTabularInline):
+    """The meeting's papers, read-only here: added and removed on the meeting's portal page or in the API
+    (files are checked there), downloaded through the permission-checked portal view."""
+
+    model = Paper
+    fields = ["download", "agenda_item", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    select_related = ("agenda_item", "uploaded_by__user", "uploaded_by__municipality", "uploaded_by__staff_of")
+    verbose_name_plural = _("papers")
+
+    @display(description=_("file"))
+    def download(self, paper):
+        return format_html(
+            '<a href="{}" download>{}</a>',
+            reverse("ikt_portal:meeting_paper", args=[paper.meeting_id, paper.pk]),
+            paper.original_name,
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Papers are for those who see the meeting's details (see `services.sees_details`).
+        return obj is None or services.sees_details(request.user, obj)
+
+
 @admin.register(Meeting)
 class MeetingAdmin(ScopedModelAdmin):
     list_display = ["title", "body", "starts_at", "status", "invited", "present", "items"]
     list_filter = ["status", "body__kind", "body"]
     search_fields = ["title", "place"]
     date_hierarchy = "starts_at"
-    inlines = [ParticipantInline, AgendaItemInline]
+    inlines = [ParticipantInline, AgendaItemInline, PaperInline]
     actions_detail = ["build_agenda_action", "download_ics", "mark_held_action", "cancel_action"]
 
     def get_queryset(self, request):

@@ -6,12 +6,13 @@ who may (the body's chair or secretary, the collaboration's administrators) and 
 meeting the user may not see answers 404, like one that does not exist.
 """
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import mixins, renderers, serializers, status, viewsets
+from rest_framework import mixins, parsers, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -20,7 +21,7 @@ from ikt_portfolio.members.models import Body, Person
 from ikt_portfolio.workflow.api import PersonRefSerializer, RefusalSerializer
 
 from . import selectors, services
-from .models import AgendaItem, Meeting, Participant
+from .models import AgendaItem, Meeting, Paper, Participant
 
 
 def person_ref(person) -> dict:
@@ -121,6 +122,29 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         return person_ref(item.presenter) if item.presenter_id else None
 
 
+class PaperSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    uploaded_by = serializers.SerializerMethodField()
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Paper
+        fields = ["id", "name", "content_type", "size", "agenda_item", "uploaded_by", "uploaded_at", "download"]
+        read_only_fields = fields
+
+    @extend_schema_field(PersonRefSerializer)
+    def get_uploaded_by(self, paper) -> dict:
+        return person_ref(paper.uploaded_by)
+
+    def get_download(self, paper) -> str:
+        return reverse("meeting-paper", args=[paper.meeting_id, paper.pk])
+
+
+class PaperUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    agenda_item = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="An item id.")
+
+
 class QuorumSerializer(serializers.Serializer):
     present = serializers.IntegerField(help_text="Voting members present.")
     required = serializers.IntegerField(help_text="Voting members needed.")
@@ -135,11 +159,12 @@ class MeetingDetailSerializer(MeetingListSerializer):
     participants = serializers.SerializerMethodField()
     agenda = serializers.SerializerMethodField()
     quorum = serializers.SerializerMethodField()
+    papers = serializers.SerializerMethodField(help_text="Only for the body's members and the invited.")
     may_manage = serializers.SerializerMethodField(help_text="May the user change the meeting?")
 
     class Meta(MeetingListSerializer.Meta):
         fields = [*MeetingListSerializer.Meta.fields, "video_link", "notes", "sequence", "participants", "agenda",
-                  "quorum", "may_manage"]  # fmt: skip
+                  "quorum", "papers", "may_manage"]  # fmt: skip
         read_only_fields = fields
 
     def _user(self):
@@ -169,6 +194,10 @@ class MeetingDetailSerializer(MeetingListSerializer):
         found = services.quorum(meeting)
         return {"present": found.present, "required": found.required, "seats": found.seats, "met": found.met,
                 "rule": found.rule}  # fmt: skip
+
+    @extend_schema_field(PaperSerializer(many=True))
+    def get_papers(self, meeting) -> list:
+        return PaperSerializer(meeting.papers.all(), many=True).data if self._details(meeting) else []
 
     def get_may_manage(self, meeting) -> bool:
         return services.may_manage(self._user(), meeting.body)
@@ -233,6 +262,18 @@ class ICSRenderer(renderers.BaseRenderer):
         return data if isinstance(data, bytes) else str(data or "").encode()
 
 
+class BinaryRenderer(renderers.BaseRenderer):
+    """For content negotiation only (`Accept: */*` downloads); the view answers with its own response."""
+
+    media_type = "application/octet-stream"
+    format = "bin"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else b""
+
+
 class MeetingPermissions(ScopedModelPermissions):
     """Reading needs the view permission (from the user's capacities); whether the user may change one
     meeting is decided by `services` (the body's chair or secretary, administrators), not here."""
@@ -263,7 +304,7 @@ class MeetingViewSet(
     permission_classes = [MeetingPermissions]
     serializer_class = MeetingListSerializer
     filter_backends = []
-    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -411,6 +452,51 @@ class MeetingViewSet(
         meeting = self.get_object()
         services.mark_held(meeting, request.user)
         return self.detail_response(meeting)
+
+    # ---- papers
+
+    @extend_schema(
+        summary="Add a paper (multipart)", request=PaperUploadSerializer, responses={201: PaperSerializer, **REFUSED}
+    )
+    @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser, parsers.FormParser])
+    def papers(self, request, pk=None):
+        """The file is checked as attachments on needs are (type by content, size, no macros)."""
+        meeting = self.get_object()
+        payload = PaperUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        item_id = payload.validated_data["agenda_item"]
+        item = None
+        if item_id is not None:
+            item = meeting.agenda_items.filter(pk=item_id).first()
+            if item is None:
+                raise serializers.ValidationError({"agenda_item": [_("The item is not on this meeting's agenda.")]})
+        paper = services.add_paper(meeting, request.user, payload.validated_data["file"], item=item)
+        return Response(PaperSerializer(paper).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["get"],
+        summary="Download a paper",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: REFUSED[404]},
+    )
+    @extend_schema(methods=["delete"], summary="Remove a paper", responses={204: None, **REFUSED})
+    @action(
+        detail=True,
+        methods=["get", "delete"],
+        url_path=r"papers/(?P<paper_pk>[0-9]+)",
+        url_name="paper",
+        renderer_classes=[renderers.JSONRenderer, BinaryRenderer],
+    )
+    def paper(self, request, pk=None, paper_pk=None):
+        """Papers are for those who see the meeting's details (the body's members, the invited,
+        administrators); for anyone else they do not exist (404)."""
+        meeting = self.get_object()
+        if not services.sees_details(request.user, meeting, meeting.participants.all()):
+            raise Http404
+        paper = get_object_or_404(meeting.papers.all(), pk=paper_pk)
+        if request.method == "DELETE":
+            services.remove_paper(paper, request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return services.paper_download(paper)
 
     @extend_schema(
         summary="The calendar invitation (.ics)",

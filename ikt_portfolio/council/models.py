@@ -10,6 +10,7 @@ Who may see and change a meeting (`MeetingQuerySet`, the same rule everywhere: D
   link or internal notes; a sector group's meetings are its own business.
 """
 
+import os
 import uuid
 
 from django.conf import settings
@@ -293,3 +294,55 @@ class AgendaItem(CollaborationScoped, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def paper_upload_to(instance, filename: str) -> str:
+    """meetings/<meeting id>/<random>.<extension>: the uploader's file name is never used on disk."""
+    extension = os.path.splitext(filename)[1].lower()
+    return f"meetings/{instance.meeting_id}/{uuid.uuid4().hex}{extension}"
+
+
+def paper_storage():
+    from ikt_portfolio.needs.storage import attachment_storage
+
+    return attachment_storage()
+
+
+class Paper(CollaborationScoped, models.Model):
+    """A meeting paper (saksdokument): a file for the meeting or for one agenda item. It lives in the same
+    private storage as attachments on needs and is downloaded only through the permission-checked views;
+    it is seen by those who see the meeting's details (members of the body, the invited, administrators)."""
+
+    scope_path = "meeting__body__collaboration"
+    scope_fields = ("meeting",)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="papers", verbose_name=_("meeting"))
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="papers",
+        verbose_name=_("agenda item"),
+        help_text=_("Empty: a paper for the whole meeting."),
+    )
+    file = models.FileField(_("file"), upload_to=paper_upload_to, storage=paper_storage, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100, help_text=_("As detected from the content."))
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        "ikt_members.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    history = audited()
+
+    objects = ScopedThroughMeeting.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting paper")
+        verbose_name_plural = _("meeting papers")
+        ordering = ["meeting", "uploaded_at", "pk"]
+        indexes = [models.Index(fields=["meeting", "uploaded_at"])]
+
+    def __str__(self) -> str:
+        return self.original_name

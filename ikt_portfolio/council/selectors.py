@@ -17,7 +17,7 @@ from ikt_portfolio.workflow.selectors import state_name, with_state_names
 from ikt_portfolio.workflow.services.conditions import ConditionError, condition_holds
 from ikt_portfolio.workflow.services.engine import CommitteeLookups, WorkflowError
 
-from .models import AgendaItem, Meeting, Participant
+from .models import AgendaItem, Meeting, Paper, Participant
 
 
 def _count(queryset):
@@ -52,7 +52,7 @@ def meetings_for(user, *, collaboration_id: int | None = None, when: str = "", b
 
 
 def with_rows(queryset):
-    """Meetings with their participants and agenda loaded (for a meeting's page)."""
+    """Meetings with their participants, agenda and papers loaded (for a meeting's page)."""
     return queryset.select_related("body__collaboration", "body__meeting_settings", "created_by").prefetch_related(
         Prefetch(
             "participants",
@@ -63,6 +63,10 @@ def with_rows(queryset):
         Prefetch(
             "agenda_items",
             queryset=AgendaItem.objects.select_related("content_type", "presenter__user").order_by("order", "pk"),
+        ),
+        Prefetch(
+            "papers",
+            queryset=Paper.objects.select_related("uploaded_by__user", "agenda_item").order_by("uploaded_at", "pk"),
         ),
     )
 

@@ -31,6 +31,7 @@ from .models import (
     AgendaItem,
     Meeting,
     MeetingSettings,
+    Paper,
     Participant,
     QuorumRule,
     managed_body_ids,
@@ -515,6 +516,75 @@ def quorum(meeting: Meeting, participants=None) -> Quorum:
     rules = meeting_settings(meeting.body)
     required = required_for(rules.quorum_rule, seats, rules.quorum_count)
     return Quorum(present, required, seats, seats > 0 and present >= required, rules.quorum_rule)
+
+
+# -------------------------------------------------------------------------------------------- papers
+
+MAX_PAPERS = 50  # per meeting
+
+
+def add_paper(meeting: Meeting, user, uploaded_file, *, item: AgendaItem | None = None) -> Paper:
+    """Attach a paper to the meeting (or to one of its agenda items). The file is checked as attachments on
+    needs are (type by content, size, no macros, no web pages or programs: `needs.attachments.check_file`);
+    the file and its row are written together, and a refusal leaves neither."""
+    import uuid
+
+    from ikt_portfolio.needs.attachments import check_file
+
+    capacity = _require_manage(user, meeting.body)
+    person = person_of(user)
+    if person is None:
+        raise MeetingRefused(_("Papers are added by a person in the collaboration."))
+    if item is not None and item.meeting_id != meeting.pk:
+        raise ValidationError({"agenda_item": _("The item is on another meeting's agenda.")})
+    extension, content_type, name = check_file(uploaded_file)
+    stored = None
+    try:
+        with transaction.atomic():
+            fresh = _locked(meeting)
+            _require_open(fresh)
+            if fresh.papers.count() >= MAX_PAPERS:
+                raise ValidationError(
+                    {"file": _("A meeting can have at most %(count)d papers.") % {"count": MAX_PAPERS}}
+                )
+            paper = Paper(
+                meeting=fresh,
+                agenda_item=item,
+                original_name=name,
+                content_type=content_type,
+                size=uploaded_file.size,
+                uploaded_by=person,
+            )
+            uploaded_file.seek(0)
+            paper.file.save(f"{uuid.uuid4().hex}.{extension}", uploaded_file, save=False)
+            stored = paper.file.name
+            with acting_as(capacity):
+                paper.save()
+    except BaseException:
+        if stored:
+            Paper.file.field.storage.delete(stored)
+        raise
+    return paper
+
+
+def remove_paper(paper: Paper, user) -> None:
+    """Remove a paper; the file goes from storage once the removal is committed (the history keeps who)."""
+    capacity = _require_manage(user, paper.meeting.body)
+    storage, name = paper.file.storage, paper.file.name
+    with transaction.atomic(), acting_as(capacity):
+        paper.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def papers_of(meeting: Meeting):
+    return Paper.objects.filter(meeting=meeting).select_related("uploaded_by__user", "agenda_item")
+
+
+def paper_download(paper: Paper):
+    """The paper as a download, never shown inline (the same safe response as attachments on needs)."""
+    from ikt_portfolio.needs.attachments import download_response
+
+    return download_response(paper)
 
 
 # ------------------------------------------------------------------------------------------ calendar

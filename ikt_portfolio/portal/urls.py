@@ -14,6 +14,7 @@ urlpatterns = [
     path("needs/<int:pk>/co-sign/", needs.co_sign, name="co_sign"),
     path("needs/<int:pk>/follow/", needs.follow, name="follow"),
     path("needs/<int:pk>/action/", needs.perform_action, name="action"),
+    path("needs/<int:pk>/vote/", needs.vote, name="vote"),
     path("needs/<int:pk>/attachments/", attachments.upload, name="attach"),
     path("needs/<int:pk>/attachments/<int:attachment_pk>/", attachments.download, name="attachment"),
     path("needs/<int:pk>/attachments/<int:attachment_pk>/remove/", attachments.remove, name="remove_attachment"),

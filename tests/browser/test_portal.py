@@ -35,7 +35,7 @@ def assert_accessible(page):
 
 def sign_in(page, live_server, username, path="/portal/"):
     page.goto(f"{live_server.url}{path}")
-    expect(page).to_have_url(re.compile(r"/desk/login/\?next="))
+    expect(page).to_have_url(re.compile(r"/portal/login/\?next="))
     page.get_by_label("Brukernavn").fill(username)
     page.get_by_label("Passord").fill("pw-for-tests-123")
     page.get_by_role("button", name=re.compile("Logg inn", re.I)).click()
@@ -57,7 +57,7 @@ def test_report_co_sign_and_triage(page, browser, browser_context_args, live_ser
     w = routed_world
     Person.objects.exclude(pk=w.member_small.pk).update(language="en")
 
-    # The submitter signs in through the Desk login and lands in the portal, in bokmål.
+    # The submitter signs in through the portal login and lands in the portal, in bokmål.
     sign_in(page, live_server, "smola")
     expect(page.locator("html")).to_have_attribute("lang", "nb")
     expect(page.get_by_role("banner")).to_contain_text("Samarbeid A")

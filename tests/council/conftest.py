@@ -59,15 +59,17 @@ def at(days: int, hour: int = 10) -> datetime.datetime:
 @pytest.fixture
 def schedule(council):
     def make(body=None, user=None, days=7, hours=2, **fields):
-        values = {"title": "Møte i porteføljerådet", "starts_at": at(days), "ends_at": at(days) + datetime.timedelta(hours=hours),
-                  "place": "Rådhuset", "video_link": "https://video.example/rad"} | fields  # fmt: skip
+        start = at(days)
+        end = start + datetime.timedelta(hours=hours)
+        values = {"title": "Møte i porteføljerådet", "starts_at": start, "ends_at": end, "place": "Rådhuset",
+                  "video_link": "https://video.example/rad"} | fields  # fmt: skip
         return services.schedule_meeting(body or council.body, user or council.chair.user, **values)
 
     return make
 
 
 @pytest.fixture
-def to_council(world, need_routing, report):
+def to_council(world, need_routing, report):  # noqa: F811  (the imported fixtures)
     """A need taken to the portfolio council (waiting for its votes)."""
 
     def make(title="Digitalt tilsyn om natten", **fields):

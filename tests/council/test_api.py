@@ -38,9 +38,7 @@ def test_list_is_scoped(council, schedule):
     assert as_(council.member_b).get(f"{MEETINGS}{council_meeting.pk}/").status_code == 404
     assert as_(None).get(MEETINGS).status_code in (401, 403)
     assert ids(as_(council.member).get(MEETINGS, {"when": "past"})) == set()
-    assert ids(as_(council.member).get(MEETINGS, {"when": "upcoming", "body": council.body.pk})) == {
-        council_meeting.pk
-    }
+    assert ids(as_(council.member).get(MEETINGS, {"when": "upcoming", "body": council.body.pk})) == {council_meeting.pk}
 
 
 def test_schedule_change_and_read(council):
@@ -113,7 +111,8 @@ def test_attendance(council, schedule):
     recorded = as_(council.chair).post(url, {"attendance": rows})
     assert recorded.status_code == 200
     assert recorded.json()["quorum"]["met"] is True
-    assert as_(council.chair).post(url, {"attendance": [{"person": council.chair.pk, "attendance": "x"}]}).status_code == 400
+    bad = {"attendance": [{"person": council.chair.pk, "attendance": "x"}]}
+    assert as_(council.chair).post(url, bad).status_code == 400
 
 
 def test_cancel_and_held(council, schedule):
@@ -157,3 +156,9 @@ def test_api_queries_stay_bounded(council, schedule, to_council, make_person, se
     services.build_agenda(meeting, council.chair.user)
     assert count(detail) == few_detail
     assert count(MEETINGS) == few_list
+
+
+def test_meetings_are_not_deleted_through_the_api(council, schedule):
+    meeting = schedule()
+    assert as_(council.world.admin_a).delete(f"{MEETINGS}{meeting.pk}/").status_code == 405
+    assert Meeting.objects.filter(pk=meeting.pk).exists()

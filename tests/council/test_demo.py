@@ -58,4 +58,3 @@ def test_the_upcoming_agendas_hold_what_waits(demo):
     at_board = Need.objects.filter(state="board", collaboration__short_name="ORKidé")
     assert set(board.agenda_items.values_list("object_id", flat=True)) == set(at_board.values_list("pk", flat=True))
     assert at_board.exists()
-

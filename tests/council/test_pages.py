@@ -64,6 +64,7 @@ def test_chair_schedules_in_the_desk_and_seats_are_invited(client, council):
         "notes": "",
         **inline_management("participants", 0),
         **inline_management("agenda_items", 0),
+        **inline_management("papers", 0),
     }
     response = client.post(add, data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -80,7 +81,8 @@ def inline_management(prefix, total):
 def test_attendance_and_manual_items_through_the_desk_form(client, council, schedule):
     meeting = schedule(days=-1)
     login(client, council.secretary)
-    participants = list(meeting.participants.order_by("role", "person__user__last_name", "person__user__first_name", "pk"))
+    order = ("role", "person__user__last_name", "person__user__first_name", "pk")
+    participants = list(meeting.participants.order_by(*order))
     start = meeting.starts_at.astimezone(services.OSLO)
     end = meeting.ends_at.astimezone(services.OSLO)
     data = {
@@ -93,6 +95,7 @@ def test_attendance_and_manual_items_through_the_desk_form(client, council, sche
         "video_link": meeting.video_link,
         "notes": "",
         **inline_management("participants", len(participants)),
+        **inline_management("papers", 0),
         "agenda_items-TOTAL_FORMS": "1",
         "agenda_items-INITIAL_FORMS": "0",
         "agenda_items-MIN_NUM_FORMS": "0",

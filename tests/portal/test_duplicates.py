@@ -136,3 +136,77 @@ def test_the_sector_lead_merges_from_the_need_page_and_co_signers_follow(client,
     duplicate.refresh_from_db()
     assert duplicate.state == "merged" and duplicate.merged_into == original
     assert CoSign.objects.filter(need=original, municipality=world.medium).exists()
+
+
+@pytest.fixture
+def merge_pair(world, make_person, need_routing):
+    from ikt_portfolio.needs import services
+
+    reporter = make_person("sunndal_reporter", municipality=world.medium)
+    original = services.create_need(
+        user=world.member_small.user, collaboration=world.a, title="Digitalt tilsyn", problem="Natt.",
+        service_area=world.health_a,
+    )  # fmt: skip
+    duplicate = services.create_need(
+        user=reporter.user, collaboration=world.a, title="Kameratilsyn", problem="Natt.", service_area=world.health_a
+    )
+    for need in (original, duplicate):
+        workflow.perform(need, "submit", need.submitted_by.user)
+        workflow.perform(need, "take_up", world.lead.user)
+    return duplicate, original
+
+
+def test_the_desk_merge_button_asks_for_the_target_and_carries_co_signers(client, world, merge_pair):
+    from ikt_portfolio.needs.models import CoSign
+
+    duplicate, original = merge_pair
+    client.force_login(world.lead.user)
+    change = reverse("admin:ikt_needs_need_change", args=[duplicate.pk])
+    page = client.get(change).content.decode()
+    assert 'name="into"' in page  # the merge action's extra input
+    url = change.replace("/change/", "/workflow/")
+    client.post(url, {"action": "merge", "comment": "Samme behov", "into": "B-999", "next": change})
+    duplicate.refresh_from_db()
+    assert duplicate.state == "in_sector_group"  # an unknown target: refused, nothing written
+    client.post(url, {"action": "merge", "comment": "Samme behov", "into": original.reference, "next": change})
+    duplicate.refresh_from_db()
+    assert duplicate.state == "merged" and duplicate.merged_into == original
+    assert CoSign.objects.filter(need=original, municipality=world.medium).exists()
+
+
+def test_the_api_merges_with_the_target_as_an_input(client, world, merge_pair):
+    from ikt_portfolio.needs.models import CoSign
+
+    duplicate, original = merge_pair
+    client.force_login(world.lead.user)
+    url = f"/api/v1/workflow/documents/ikt_needs.need/{duplicate.pk}/"
+    merge = next(a for a in client.get(url).json()["actions"] if a["action"] == "merge")
+    assert [i["name"] for i in merge["inputs"]] == ["into"]
+    refused = client.post(
+        url + "perform/",
+        {"action": "merge", "comment": "Samme", "inputs": {"into": "x"}},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and not CoSign.objects.filter(need=original).exists()
+    response = client.post(
+        url + "perform/",
+        {"action": "merge", "comment": "Samme", "inputs": {"into": str(original.number)}},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["state"]["key"] == "merged"
+    assert CoSign.objects.filter(need=original, municipality=world.medium).exists()
+
+
+def test_comments_of_a_merged_duplicate_show_on_the_target_page(client, world, merge_pair):
+    from ikt_portfolio.needs import duplicates, services
+
+    duplicate, original = merge_pair
+    services.add_comment(duplicate, user=world.lead.user, body="Gjelder dette alle sykehjem?")
+    duplicates.merge(duplicate, original, user=world.lead.user, comment="Samme behov")
+    client.force_login(world.member_small.user)
+    page = client.get(reverse("ikt_portal:need", args=[original.pk])).content.decode()
+    assert "Gjelder dette alle sykehjem?" in page
+    assert reverse("ikt_portal:need", args=[duplicate.pk]) in page  # "merged into this need" link and the mark
+    duplicate_page = client.get(reverse("ikt_portal:need", args=[duplicate.pk])).content.decode()
+    assert reverse("ikt_portal:need", args=[original.pk]) in duplicate_page

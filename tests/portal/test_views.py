@@ -8,7 +8,7 @@ from django.urls import reverse
 from ikt_portfolio.needs import services
 from ikt_portfolio.needs.models import Comment, CoSign, Follow, Need
 from ikt_portfolio.workflow import services as workflow
-from ikt_portfolio.workflow.models import TransitionLog
+from ikt_portfolio.workflow.models import TransitionLog, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -335,3 +335,57 @@ def test_list_query_count_does_not_grow_with_rows(login, world, report, make_per
         need = submitted(report, title=f"Behov {n}")
         services.co_sign(need, user=world.council_member.user)
     assert count() == few
+
+
+# ---------------------------------------------------------------------------------------------- voting
+
+
+@pytest.fixture
+def at_council(world, report, seat, make_person):
+    """A need before the portfolio council: `rad` (Sunndal), `stor` (Kristiansund), `liten` (Smøla); quorum 3."""
+    world.council_large = make_person("stor", municipality=world.large)
+    seat(world.council_large, world.council_a, represents=world.large)
+    world.council_small = make_person("liten", municipality=world.small)
+    seat(world.council_small, world.council_a, represents=world.small)
+    need = submitted(report, estimated_cost="100000.00")
+    for action in ("take_up", "recommend", "send_to_council"):
+        workflow.perform(need, action, world.lead.user)
+    return need
+
+
+def test_council_members_vote_on_the_need_page(login, world, at_council):
+    need = at_council
+    client = login(world.council_member)
+    page = client.get(need_url(need)).content.decode()
+    assert reverse("ikt_portal:vote", args=[need.pk]) in page and 'value="abstain"' in page
+    response = client.post(reverse("ikt_portal:vote", args=[need.pk]), {"action": "include", "choice": "yes"})
+    assert response.status_code == 302
+    again = client.post(reverse("ikt_portal:vote", args=[need.pk]), {"action": "include", "choice": "no"})
+    assert again.status_code == 302  # refused with a message: one vote per seat
+    need.refresh_from_db()
+    assert need.state == "portfolio_council"
+    vote_url = reverse("ikt_portal:vote", args=[need.pk])
+    login(world.council_large).post(vote_url, {"action": "include", "choice": "yes", "comment": "Viktig."})
+    need.refresh_from_db()
+    assert need.state == "portfolio_council"  # two of three have voted: no quorum yet
+    login(world.council_small).post(vote_url, {"action": "include", "choice": "abstain"})
+    need.refresh_from_db()
+    assert need.state == "approved"
+    votes = {v.voter.user.username: v.choice for v in Vote.objects.select_related("voter__user")}
+    assert votes == {"rad": "yes", "stor": "yes", "liten": "abstain"}
+
+
+def test_who_may_not_vote_is_refused_and_nothing_is_written(login, world, at_council):
+    need = at_council
+    submitter = login(world.member_small)
+    assert reverse("ikt_portal:vote", args=[need.pk]) not in submitter.get(need_url(need)).content.decode()
+    response = submitter.post(reverse("ikt_portal:vote", args=[need.pk]), {"action": "include", "choice": "yes"})
+    assert response.status_code == 302
+    bad = login(world.council_member).post(reverse("ikt_portal:vote", args=[need.pk]), {"action": "include"})
+    assert bad.status_code == 302  # no choice: refused
+    assert not Vote.objects.exists()
+    other = login(world.member_other)  # another collaboration: not found
+    assert (
+        other.post(reverse("ikt_portal:vote", args=[need.pk]), {"action": "include", "choice": "yes"}).status_code
+        == 404
+    )

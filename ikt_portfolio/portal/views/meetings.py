@@ -1,21 +1,29 @@
 """Meetings of the collaboration's bodies on the collaboration platform: the list (upcoming and past), a
 meeting's page (time, place, participants and attendance, quorum, agenda with links to the needs) and the
-calendar invitation. Read-only here: meetings are scheduled and run in the Desk and the API.
+calendar invitation, and the meeting's papers (downloads for those who see the meeting's details; the
+body's chair or secretary and the administrators add and remove them here too). Meetings are otherwise
+scheduled and run in the Desk and the API.
 
 Who sees what is decided by `council.models.MeetingQuerySet` (see there); a meeting the user may not see
 answers 404, like one that does not exist.
 """
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from ikt_portfolio.council import selectors, services
-from ikt_portfolio.council.models import Meeting
+from ikt_portfolio.council.models import Meeting, Paper
 
+from ..forms import PortalForm
 from .common import (
     NEED_DOCUMENT,
     PAGE_SIZE,
@@ -67,12 +75,28 @@ def _agenda(items) -> list[dict]:
     return rows
 
 
+class PaperForm(PortalForm):
+    file = forms.FileField(label=gettext_lazy("Paper to add"))
+    agenda_item = forms.TypedChoiceField(
+        label=gettext_lazy("For agenda item"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].choices = [("", _("The whole meeting"))] + [
+            (item.pk, f"{position}. {item.title}") for position, item in enumerate(items, start=1)
+        ]
+
+
 @portal_login_required
 def meeting_detail(request, pk):
     meeting = _meeting_or_404(request, pk)
     participants = list(meeting.participants.all())
     items = list(meeting.agenda_items.all())
     may_manage = services.may_manage(request.user, meeting.body)
+    details = services.sees_details(request.user, meeting, participants)
+    papers = list(meeting.papers.all()) if details else []
+    may_add_papers = may_manage and meeting.status != Meeting.Status.CANCELLED
     return render_portal(
         request,
         "ikt_portal/meeting_detail.html",
@@ -81,7 +105,9 @@ def meeting_detail(request, pk):
             "participants": participants,
             "agenda": _agenda(items),
             "quorum": services.quorum(meeting, participants),
-            "details": services.sees_details(request.user, meeting, participants),
+            "details": details,
+            "papers": papers,
+            "paper_form": PaperForm(prefix="paper", items=items) if may_add_papers else None,
             "may_manage": may_manage,
             "desk_url": reverse("admin:ikt_council_meeting_change", args=[meeting.pk]) if may_manage else "",
             "over": meeting.ends_at < timezone.now(),
@@ -101,3 +127,60 @@ def meeting_ics(request, pk):
     )
     response["Content-Disposition"] = f'attachment; filename="{services.ics_filename(meeting)}"'
     return response
+
+
+# ------------------------------------------------------------------------------------------------ papers
+
+
+def _back(meeting_pk):
+    return redirect(reverse("ikt_portal:meeting", args=[meeting_pk]) + "#papers-heading")
+
+
+def _paper_or_404(request, pk, paper_pk) -> Paper:
+    """A paper of a meeting the user sees in detail; 404 otherwise, like a paper that does not exist."""
+    meeting = _meeting_or_404(request, pk)
+    if not services.sees_details(request.user, meeting, list(meeting.participants.all())):
+        raise Http404
+    paper = get_object_or_404(Paper.objects.filter(meeting=meeting), pk=paper_pk)
+    paper.meeting = meeting
+    return paper
+
+
+@require_POST
+@portal_login_required
+def add_paper(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    items = list(meeting.agenda_items.all())
+    form = PaperForm(request.POST, request.FILES, prefix="paper", items=items)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _back(meeting.pk)
+    item = next((i for i in items if i.pk == form.cleaned_data.get("agenda_item")), None)
+    try:
+        paper = services.add_paper(meeting, request.user, form.cleaned_data["file"], item=item)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except services.MeetingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("“%(name)s” is added to the meeting's papers.") % {"name": paper.original_name})
+    return _back(meeting.pk)
+
+
+@require_POST
+@portal_login_required
+def remove_paper(request, pk, paper_pk):
+    paper = _paper_or_404(request, pk, paper_pk)
+    try:
+        services.remove_paper(paper, request.user)
+    except services.MeetingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("“%(name)s” is removed.") % {"name": paper.original_name})
+    return _back(pk)
+
+
+@require_GET
+@portal_login_required
+def paper(request, pk, paper_pk):
+    return services.paper_download(_paper_or_404(request, pk, paper_pk))

@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 from ikt_portfolio.members.capacities import Capacity
 from ikt_portfolio.members.permissions import collaboration_ids, has_capacity, person_of
 from ikt_portfolio.needs import duplicates, services
-from ikt_portfolio.needs.models import Follow, Need
+from ikt_portfolio.needs.models import Follow
 from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.selectors import state_name
 
 from .. import queries
-from ..forms import ActionForm, CommentForm, CoSignForm, NeedFilterForm, NeedForm, add_errors
+from ..forms import ActionForm, CommentForm, CoSignForm, NeedFilterForm, NeedForm, VoteForm, add_errors
 from .attachments import attachment_context
 from .common import (
     NEED_DOCUMENT,
@@ -248,7 +248,7 @@ def _timeline(need, graph) -> list[TimelineEntry]:
 
 
 def _need_or_404(request, pk):
-    related = ("service_area", "municipality", "submitted_by__user", "workflow_version", "collaboration")
+    related = ("service_area", "municipality", "submitted_by__user", "workflow_version", "collaboration", "merged_into")
     return get_object_or_404(queries.visible_needs(request.user).select_related(*related), pk=pk)
 
 
@@ -262,10 +262,12 @@ def _render_need(
     timeline = _timeline(need, graph)
     last = timeline[-1] if timeline else None
 
-    steps, others = [], []
+    steps, votes, others = [], [], []
     for option in workflow.available_actions(need, user):
         transition = option.transition
-        if option.allowed and not transition.is_committee:
+        if option.allowed and transition.is_committee:
+            votes.append(option)
+        elif option.allowed:
             prefix = f"act-{transition.action}"
             form = action_form if action_form is not None and action_form.prefix == prefix else None
             form = form or ActionForm(
@@ -277,10 +279,8 @@ def _render_need(
             steps.append({"option": option, "form": form})
         else:
             reason = option.reason
-            if transition.is_committee:
-                reason = _("Decided by a vote of the %(body)s; its members vote in the Desk.") % {
-                    "body": _committee_label(transition.committee)
-                }
+            if transition.is_committee and not option.reason:
+                reason = _("Decided by a vote of the %(body)s.") % {"body": _committee_label(transition.committee)}
             others.append({"label": transition.localized_label, "reason": reason})
 
     co_signs = list(need.co_signs.select_related("municipality", "person__user"))
@@ -296,7 +296,14 @@ def _render_need(
     )
     may_ask = bool(workflow.standings(user, need, [Capacity.SECTOR_LEAD, Capacity.SECTOR_REPRESENTATIVE]))
     in_collaboration = person is not None and need.collaboration_id in collaboration_ids(user)
-    comments = need.comments.select_related("author__user", "author__municipality", "author__staff_of")
+    # Comments written on duplicates merged into this need are shown here too, marked with where they were written.
+    comments = sorted(
+        [
+            *need.comments.select_related("author__user", "author__municipality", "author__staff_of"),
+            *duplicates.merged_comments(need).select_related("author__municipality", "author__staff_of"),
+        ],
+        key=lambda c: (c.created_at, c.pk),
+    )
     context = {
         "need": need,
         "state": state,
@@ -304,13 +311,21 @@ def _render_need(
         "last": last,
         "timeline": timeline,
         "steps": steps,
+        "votes": votes,
         "others": others,
+        "merged_needs": need.merged_needs.only("pk", "number", "title", "collaboration_id"),
         "co_signs": co_signs,
         "signed_here": signed_here,
         "may_co_sign": may_co_sign,
         "co_sign_form": co_sign_form or (CoSignForm(prefix="cosign") if may_co_sign else None),
         "comments": [
-            {"comment": c, "who": _name(c.author.user), "organisation": _organisation(c.author)} for c in comments
+            {
+                "comment": c,
+                "who": _name(c.author.user),
+                "organisation": _organisation(c.author),
+                "from_need": c.need if c.need_id != need.pk else None,
+            }
+            for c in comments
         ],
         "may_comment": in_collaboration and not state.is_initial,
         "comment_form": comment_form or CommentForm(prefix="comment", may_ask=may_ask),
@@ -404,17 +419,13 @@ def follow(request, pk):
 def perform_action(request, pk):
     need = _need_or_404(request, pk)
     action = request.POST.get("action", "")
-    transition = next(
-        (
-            o.transition
-            for o in workflow.available_actions(need, request.user, with_warnings=False)
-            if o.action == action
-        ),
-        None,
+    option = next(
+        (o for o in workflow.available_actions(need, request.user, with_warnings=False) if o.action == action), None
     )
-    if transition is None:
+    if option is None:
         messages.error(request, _("That step cannot be taken on this need now."))
         return _back(need)
+    transition = option.transition
     form = ActionForm(
         request.POST,
         prefix=f"act-{action}",
@@ -426,19 +437,16 @@ def perform_action(request, pk):
         return _render_need(request, need, action_form=form, status=400)
     comment = form.cleaned_data["comment"]
     try:
-        if action == "merge":  # merging needs a target and carries co-signers over: the duplicates service
-            duplicates.merge(
-                need, _merge_target(need, request.POST.get("into", "")), user=request.user, comment=comment
-            )
-        elif action == "unmerge":
-            duplicates.unmerge(need, user=request.user, comment=comment)
-        else:
-            workflow.perform(need, action, request.user, comment=comment, revision=form.cleaned_data.get("revision"))
+        workflow.act(
+            need,
+            action,
+            request.user,
+            comment=comment,
+            revision=form.cleaned_data.get("revision"),
+            inputs={spec.name: request.POST.get(spec.name, "") for spec in option.inputs},
+        )
     except workflow.WorkflowError as error:
         messages.error(request, error.message)
-        return _back(need)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
         return _back(need)
     messages.success(
         request,
@@ -448,15 +456,29 @@ def perform_action(request, pk):
     return _back(need)
 
 
-def _merge_target(need, reference: str):
-    """The need a duplicate is merged into, given as "B-12" or "12" within the same collaboration."""
-    number = reference.strip().upper().removeprefix("B-").strip()
-    target = (
-        Need.objects.filter(collaboration_id=need.collaboration_id, number=number).first() if number.isdigit() else None
-    )
-    if target is None:
-        raise ValidationError(_("Give the number of the need to merge into, e.g. B-12."))
-    return target
+@require_POST
+@portal_login_required
+def vote(request, pk):
+    """A committee member's vote (for their own seat, or the seat of someone who delegated to them)."""
+    need = _need_or_404(request, pk)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("choice", [])) or _("Choose how you vote."))
+        return _back(need)
+    data = form.cleaned_data
+    try:
+        result = workflow.vote(need, data["action"], request.user, data["choice"], comment=data["comment"])
+    except workflow.WorkflowError as error:
+        messages.error(request, error.message)
+        return _back(need)
+    if result.log is not None:
+        messages.success(
+            request,
+            _("Your vote decided the matter: the need is now “%(state)s”.") % {"state": workflow.current_state(need)},
+        )
+    else:
+        messages.success(request, _("Your vote is recorded."))
+    return _back(need)
 
 
 @require_POST
