@@ -1,7 +1,6 @@
 from django.urls import path
 
 from .views import attachments, auth, meetings, needs, reports, sector
-from .views import portfolio as portfolio_views
 
 app_name = "ikt_portal"
 
@@ -19,9 +18,6 @@ urlpatterns = [
     path("needs/<int:pk>/attachments/", attachments.upload, name="attach"),
     path("needs/<int:pk>/attachments/<int:attachment_pk>/", attachments.download, name="attachment"),
     path("needs/<int:pk>/attachments/<int:attachment_pk>/remove/", attachments.remove, name="remove_attachment"),
-    path("needs/<int:pk>/assessment/", sector.assess_need, name="assess"),
-    path("sector/", sector.sector_queue, name="sector_queue"),
-    path("sector/<int:service_area_id>/ranking/", sector.ranking, name="ranking"),
     path("meetings/", meetings.meeting_list, name="meetings"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/meeting.ics", meetings.meeting_ics, name="meeting_ics"),
@@ -36,14 +32,8 @@ urlpatterns = [
         reports.response_times_download,
         name="report_response_times_download",
     ),
-    path("portfolio/", portfolio_views.proposal, name="portfolio"),
-    path("portfolio/compare/", portfolio_views.compare, name="portfolio_compare"),
-    path("portfolio/roadmap/", portfolio_views.roadmap, name="portfolio_roadmap"),
-    path("portfolio/dashboard/", portfolio_views.dashboard, name="portfolio_dashboard"),
-    path("portfolio/scenarios/<int:pk>/", portfolio_views.scenario, name="portfolio_scenario"),
-    path("portfolio/scenarios/<int:pk>/lock/", portfolio_views.lock, name="portfolio_lock"),
-    path("portfolio/scenarios/<int:pk>/solve/", portfolio_views.solve, name="portfolio_solve"),
-    path("portfolio/<str:period>/", portfolio_views.proposal, name="portfolio_period"),
-    path("portfolio/<str:period>/scenarios/", portfolio_views.new_scenario, name="portfolio_new_scenario"),
+    path("needs/<int:pk>/assessment/", sector.assess_need, name="assess"),
+    path("sector/", sector.sector_queue, name="sector_queue"),
+    path("sector/<int:service_area_id>/ranking/", sector.ranking, name="ranking"),
     path("collaboration/", needs.choose_collaboration, name="collaboration"),
 ]
