@@ -72,3 +72,17 @@ TARGETS: list[Target] = [
         "API workflow inbox", "/api/v1/workflow/inbox/", users=("lead", "council", "admin"), api=True, optional=True
     ),
 ]
+
+# The portfolio plan (issue 5): this year's proposal (every recommended need ranked, with its breakdown), the
+# roadmap and the dashboard, on the portal and in the API. The solver's own timing is benchmarks/solver.py.
+TARGETS += [
+    Target("Portal portfolio proposal", "/portal/portfolio/", users=ALL_USERS + ("council",), optional=True),
+    Target("Portal portfolio dashboard", "/portal/portfolio/dashboard/", optional=True),
+    Target("Portal portfolio roadmap", "/portal/portfolio/roadmap/", optional=True),
+    Target(
+        "API portfolio proposal", "/api/v1/portfolio/proposal/?collaboration={collaboration}", api=True, optional=True
+    ),
+    Target(
+        "API portfolio dashboard", "/api/v1/portfolio/dashboard/?collaboration={collaboration}", api=True, optional=True
+    ),
+]

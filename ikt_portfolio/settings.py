@@ -14,6 +14,7 @@ IKT_PORTFOLIO_APPS = [
     "ikt_portfolio.workflow",
     "ikt_portfolio.needs",
     "ikt_portfolio.council",
+    "ikt_portfolio.portfolio",
     "ikt_portfolio.portal",
     "ikt_portfolio.api",
 ]

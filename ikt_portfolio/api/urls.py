@@ -8,12 +8,14 @@ from rest_framework.routers import DefaultRouter
 from ikt_portfolio.council import api as council_api
 from ikt_portfolio.members import api as members_api
 from ikt_portfolio.needs import api as needs_api
+from ikt_portfolio.portfolio import api as portfolio_api
 from ikt_portfolio.workflow import api as workflow_api
 
 router = DefaultRouter()
 members_api.register(router)
 workflow_api.register(router)
 needs_api.register(router)
+portfolio_api.register(router)
 council_api.register(router)
 
 urlpatterns = [

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import attachments, auth, meetings, needs, reports, sector
+from .views import portfolio as portfolio_views
 
 app_name = "ikt_portal"
 
@@ -35,5 +36,14 @@ urlpatterns = [
     path("needs/<int:pk>/assessment/", sector.assess_need, name="assess"),
     path("sector/", sector.sector_queue, name="sector_queue"),
     path("sector/<int:service_area_id>/ranking/", sector.ranking, name="ranking"),
+    path("portfolio/", portfolio_views.proposal, name="portfolio"),
+    path("portfolio/compare/", portfolio_views.compare, name="portfolio_compare"),
+    path("portfolio/roadmap/", portfolio_views.roadmap, name="portfolio_roadmap"),
+    path("portfolio/dashboard/", portfolio_views.dashboard, name="portfolio_dashboard"),
+    path("portfolio/scenarios/<int:pk>/", portfolio_views.scenario, name="portfolio_scenario"),
+    path("portfolio/scenarios/<int:pk>/lock/", portfolio_views.lock, name="portfolio_lock"),
+    path("portfolio/scenarios/<int:pk>/solve/", portfolio_views.solve, name="portfolio_solve"),
+    path("portfolio/<str:period>/", portfolio_views.proposal, name="portfolio_period"),
+    path("portfolio/<str:period>/scenarios/", portfolio_views.new_scenario, name="portfolio_new_scenario"),
     path("collaboration/", needs.choose_collaboration, name="collaboration"),
 ]
