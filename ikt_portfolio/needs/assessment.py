@@ -21,16 +21,13 @@ co-signing municipality that is a member today, as a share of today's members:
 It is taken when the need is assessed; assessing again takes it anew.
 """
 
-import statistics
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from json import loads
 from pathlib import Path
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,9 +37,8 @@ from ikt_portfolio.members.capacities import Capacity
 from ikt_portfolio.members.models import Body, Membership, ServiceArea
 from ikt_portfolio.members.permissions import person_of
 from ikt_portfolio.workflow import services as workflow
-from ikt_portfolio.workflow.models import TransitionLog
 
-from .models import Assessment, Comment, CoSign, Criterion, CriterionScore, Need
+from .models import Assessment, CoSign, Criterion, CriterionScore, Need
 
 BREADTH_KEY = "breadth"
 DEFAULT_CRITERIA_FILE = Path(__file__).parent / "fixtures" / "default_criteria.json"
@@ -342,27 +338,11 @@ def ranking(sector_group_or_service_area):
 
 
 def with_response_times(needs):
-    """Annotate `submitted_at` (first entry into "submitted"), `first_step_at` (first workflow step by
-    someone other than the submitter after that) and `first_comment_at` (likewise, a comment); two
-    correlated subqueries each, so one query however many needs."""
-    content_type = ContentType.objects.get_for_model(Need)
-    logs = TransitionLog.objects.filter(content_type=content_type, object_id=OuterRef("pk"))
-    submitted = logs.filter(to_state="submitted").order_by("at", "pk").values("at")[:1]
-    first_step = (
-        logs.filter(at__gt=OuterRef("submitted_at"), actor__isnull=False)
-        .exclude(actor_id=OuterRef("submitted_by__user_id"))
-        .order_by("at", "pk")
-        .values("at")[:1]
-    )
-    first_comment = (
-        Comment.objects.filter(need_id=OuterRef("pk"), created_at__gt=OuterRef("submitted_at"))
-        .exclude(author_id=OuterRef("submitted_by_id"))
-        .order_by("created_at", "pk")
-        .values("created_at")[:1]
-    )
-    return needs.annotate(submitted_at=Subquery(submitted)).annotate(
-        first_step_at=Subquery(first_step), first_comment_at=Subquery(first_comment)
-    )
+    """Annotate when each need was submitted and first answered, by the definitions of the response-time
+    report (`reports`), so the queue and the report agree; one query however many needs."""
+    from .reports import with_first_response, with_submission
+
+    return with_first_response(with_submission(needs))
 
 
 @dataclass
@@ -397,8 +377,9 @@ class QueueItem:
 
 
 def _first_response(need) -> object:
-    moments = [moment for moment in (need.first_step_at, need.first_comment_at) if moment is not None]
-    return min(moments) if moments else None
+    from .reports import first_response
+
+    return first_response(need.first_step_at, need.first_group_comment_at)
 
 
 def sector_queue(sector_group_or_service_area, now=None) -> list[QueueItem]:
@@ -424,32 +405,3 @@ def sector_queues_for(user, now=None) -> list[tuple[ServiceArea, list[QueueItem]
     area_ids.discard(None)
     areas = ServiceArea.objects.filter(pk__in=area_ids).order_by("collaboration", "order", "name")
     return [(area, sector_queue(area, now)) for area in areas]
-
-
-def response_times(collaboration) -> dict:
-    """Time to first response per submitted need, and the median per service area (answered needs only)."""
-    needs = with_response_times(
-        Need.objects.filter(collaboration=collaboration).select_related("service_area").order_by("number")
-    )
-    rows, by_area = [], {}
-    for need in needs:
-        if need.submitted_at is None:
-            continue
-        first = _first_response(need)
-        response = first - need.submitted_at if first else None
-        rows.append({"need": need, "submitted_at": need.submitted_at, "first_response_at": first, "response": response})
-        area = by_area.setdefault(need.service_area_id, {"service_area": need.service_area, "times": [], "waiting": 0})
-        if response is None:
-            area["waiting"] += 1
-        else:
-            area["times"].append(response)
-    areas = [
-        {
-            "service_area": area["service_area"],
-            "answered": len(area["times"]),
-            "unanswered": area["waiting"],
-            "median": statistics.median(area["times"]) if area["times"] else None,
-        }
-        for area in by_area.values()
-    ]
-    return {"needs": rows, "service_areas": areas}

@@ -177,16 +177,22 @@ def _submissions():
     )
 
 
+def with_submission(needs):
+    """Annotate `submitted_at` (when the need first left its initial state for a live one, in any routing) and
+    `first_deadline_days` (the deadline of the state it entered)."""
+    return needs.annotate(
+        submitted_at=Subquery(_submissions().values("at")[:1]),
+        first_deadline_days=Subquery(_submissions().values("transition__to_state__deadline_days")[:1]),
+    )
+
+
 def submitted_needs(collaboration, filters: ReportFilters | None = None):
     """The collaboration's submitted needs within `filters`, with `submitted_at` and `first_deadline_days`."""
     filters = filters or ReportFilters()
     needs = Need.objects.filter(collaboration=collaboration)
     if filters.service_area is not None:
         needs = needs.filter(service_area=filters.service_area)
-    needs = needs.annotate(
-        submitted_at=Subquery(_submissions().values("at")[:1]),
-        first_deadline_days=Subquery(_submissions().values("transition__to_state__deadline_days")[:1]),
-    ).filter(submitted_at__isnull=False)
+    needs = with_submission(needs).filter(submitted_at__isnull=False)
     if filters.submitted_from:
         needs = needs.filter(submitted_at__gte=_start_of(filters.submitted_from))
     if filters.submitted_to:
