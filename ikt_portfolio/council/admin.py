@@ -111,7 +111,6 @@ class MeetingAdmin(ScopedModelAdmin):
     list_display = ["title", "body", "starts_at", "status", "invited", "present", "items"]
     list_filter = ["status", "body__kind", "body"]
     search_fields = ["title", "place"]
-    date_hierarchy = "starts_at"
     inlines = [ParticipantInline, AgendaItemInline, PaperInline]
     actions_detail = ["build_agenda_action", "download_ics", "mark_held_action", "cancel_action"]
 
