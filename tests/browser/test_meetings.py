@@ -24,7 +24,7 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 def test_member_reads_the_agenda_and_the_secretary_adds_a_paper(
     page, live_server, world, make_person, seat, settings, tmp_path
-):  # noqa: E501
+):
     settings.IKT_ATTACHMENT_ROOT = tmp_path / "private"
     workflow.import_workflow(fixture_data("need_routing_recommended.json", "ikt_needs.need"), world.a, activate=True)
     secretary = make_person("sekretar", staff_of=world.a)
