@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ikt_portfolio.members.models import Membership, Municipality, ServiceArea
+from ikt_portfolio.members.models import Membership, Municipality, ServiceArea, SizeSegment
 from ikt_portfolio.needs.models import CoSign, Goal, Need
 from ikt_portfolio.workflow.models import Vote
 
@@ -141,6 +141,10 @@ class NeedFilterForm(PortalForm):
     municipality = forms.ModelChoiceField(
         label=_("Municipality"), queryset=Municipality.objects.none(), required=False, empty_label=_("All")
     )
+    segment = forms.ChoiceField(
+        label=_("Size of the municipality"), required=False, choices=[("", _("All")), *SizeSegment.choices]
+    )
+    goal = forms.ModelChoiceField(label=_("Goal"), queryset=Goal.objects.none(), required=False, empty_label=_("All"))
 
     def __init__(self, *args, collaboration, states=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,6 +153,7 @@ class NeedFilterForm(PortalForm):
         self.fields["state"].choices = [("", _("All")), *states]
         members = Membership.objects.active_on().filter(collaboration=collaboration).values("municipality_id")
         self.fields["municipality"].queryset = Municipality.objects.filter(pk__in=members).order_by("name")
+        self.fields["goal"].queryset = Goal.objects.filter(collaboration=collaboration).order_by("code")
 
 
 class CommentForm(PortalForm):

@@ -35,7 +35,13 @@ class NeedFilters:
     service_area_id: int | None = None
     state: str = ""
     municipality_id: int | None = None
+    segment: str = ""
+    goal_id: int | None = None
     search: str = ""
+
+    @property
+    def narrowed(self) -> bool:
+        return any([self.service_area_id, self.state, self.municipality_id, self.segment, self.goal_id, self.search])
 
 
 def need_list(user, collaboration, filters: NeedFilters):
@@ -44,6 +50,8 @@ def need_list(user, collaboration, filters: NeedFilters):
         "service_area": filters.service_area_id,
         "state": filters.state,
         "municipality": filters.municipality_id,
+        "segment": filters.segment,
+        "goal": filters.goal_id,
     }
     reference = REFERENCE.match(filters.search) if filters.search else None
     if filters.search and not reference:

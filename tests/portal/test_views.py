@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ikt_portfolio.needs import services
-from ikt_portfolio.needs.models import Comment, CoSign, Follow, Need
+from ikt_portfolio.needs.models import Comment, CoSign, Follow, Goal, Need
 from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.models import TransitionLog, Vote
 
@@ -289,7 +289,7 @@ def test_stale_revision_is_a_conflict(login, world, report):
 
 
 def test_list_tabs_and_filters(login, world, report, make_person):
-    mine = submitted(report, title="Fra Smøla")
+    submitted(report, title="Fra Smøla")
     other = make_person("sunndal_innmelder", municipality=world.medium, language="en")
     theirs = submitted(report, user=other.user, title="Fra Sunndal")
     client = login(world.member_small)
@@ -308,7 +308,17 @@ def test_list_tabs_and_filters(login, world, report, make_person):
     assert "Fra Smøla" in page and "Fra Sunndal" not in page
     page = client.get(url, {"state": "in_sector_group"}).content.decode()
     assert "No needs match the filters." in page
-    assert mine.pk != theirs.pk
+    page = client.get(url, {"segment": "small"}).content.decode()  # Smøla is small, Sunndal is not
+    assert "Fra Smøla" in page and "Fra Sunndal" not in page
+    goal = Goal.objects.create(
+        collaboration=world.a, code="M1", title="Enklere tjenester", first_year=2020, last_year=2040
+    )
+    theirs.goals.add(goal)
+    page = client.get(url, {"goal": goal.pk}).content.decode()
+    assert "Fra Smøla" not in page and "Fra Sunndal" in page
+    other_goal = Goal.objects.create(collaboration=world.b, code="M1", title="B", first_year=2020, last_year=2040)
+    page = client.get(url, {"goal": other_goal.pk}).content.decode()  # another collaboration's goal: not a choice
+    assert "Fra Smøla" in page and "Fra Sunndal" in page
 
 
 def test_list_paginates_by_25(login, world, report):

@@ -71,6 +71,8 @@ def need_list(request):
         service_area_id=data["service_area"].pk if data.get("service_area") else None,
         state=data.get("state") or "",
         municipality_id=data["municipality"].pk if data.get("municipality") else None,
+        segment=data.get("segment") or "",
+        goal_id=data["goal"].pk if data.get("goal") else None,
         search=(data.get("q") or "").strip(),
     )
     page = Paginator(queries.need_list(request.user, collaboration, filters), PAGE_SIZE).get_page(
@@ -78,7 +80,6 @@ def need_list(request):
     )
     for need in page.object_list:
         need.status_label = state_name(need)
-    filtered = any([filters.service_area_id, filters.state, filters.municipality_id, filters.search])
     return render_portal(
         request,
         "ikt_portal/need_list.html",
@@ -88,7 +89,7 @@ def need_list(request):
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             "scope": scope,
             "scopes": scopes,
-            "filtered": filtered,
+            "filtered": filters.narrowed,
             "may_report": may_report(request.user, collaboration),
         },
         nav="mine" if scope == "mine" else "needs",
