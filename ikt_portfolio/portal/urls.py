@@ -7,6 +7,7 @@ app_name = "ikt_portal"
 
 urlpatterns = [
     path("", needs.need_list, name="needs"),
+    path("needs.<str:extension>", needs.need_list_download, name="needs_download"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("needs/new/", needs.report_need, name="report"),
@@ -19,6 +20,9 @@ urlpatterns = [
     path("needs/<int:pk>/attachments/", attachments.upload, name="attach"),
     path("needs/<int:pk>/attachments/<int:attachment_pk>/", attachments.download, name="attachment"),
     path("needs/<int:pk>/attachments/<int:attachment_pk>/remove/", attachments.remove, name="remove_attachment"),
+    path("needs/<int:pk>/assessment/", sector.assess_need, name="assess"),
+    path("sector/", sector.sector_queue, name="sector_queue"),
+    path("sector/<int:service_area_id>/ranking/", sector.ranking, name="ranking"),
     path("meetings/", meetings.meeting_list, name="meetings"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/meeting.ics", meetings.meeting_ics, name="meeting_ics"),
@@ -33,9 +37,6 @@ urlpatterns = [
         reports.response_times_download,
         name="report_response_times_download",
     ),
-    path("needs/<int:pk>/assessment/", sector.assess_need, name="assess"),
-    path("sector/", sector.sector_queue, name="sector_queue"),
-    path("sector/<int:service_area_id>/ranking/", sector.ranking, name="ranking"),
     path("portfolio/", portfolio_views.proposal, name="portfolio"),
     path("portfolio/compare/", portfolio_views.compare, name="portfolio_compare"),
     path("portfolio/roadmap/", portfolio_views.roadmap, name="portfolio_roadmap"),

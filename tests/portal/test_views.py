@@ -399,3 +399,32 @@ def test_who_may_not_vote_is_refused_and_nothing_is_written(login, world, at_cou
         other.post(reverse("ikt_portal:vote", args=[need.pk]), {"action": "include", "choice": "yes"}).status_code
         == 404
     )
+
+
+def test_the_filtered_list_downloads_as_csv_and_xlsx(login, world, report, make_person, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    submitted(report, title="Fra Smøla")
+    other = make_person("sunndal_innmelder", municipality=world.medium, language="en")
+    submitted(report, user=other.user, title="Fra Sunndal")
+    submitted(report, title="Utkast fra Smøla")  # submitted too, but filtered away below
+    client = login(world.member_small)
+    page = client.get(reverse("ikt_portal:needs"), {"municipality": world.medium.pk}).content.decode()
+    assert reverse("ikt_portal:needs_download", args=["csv"]) + f"?municipality={world.medium.pk}" in page
+    response = client.get(reverse("ikt_portal:needs_download", args=["csv"]), {"municipality": world.medium.pk})
+    assert response["Content-Type"].startswith("text/csv") and "attachment" in response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert "Fra Sunndal" in text and "Fra Smøla" not in text
+    response = client.get(reverse("ikt_portal:needs_download", args=["xlsx"]), {"q": "Smøla"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    titles = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert titles == {"Fra Smøla", "Utkast fra Smøla"}
+    assert client.get("/portal/needs.exe").status_code == 404
+    client.logout()
+    assert client.get(reverse("ikt_portal:needs_download", args=["csv"])).status_code == 302
+    # another collaboration's user downloads only their own collaboration's needs
+    other_client = login(world.member_other)
+    text = b"".join(other_client.get(reverse("ikt_portal:needs_download", args=["csv"])).streaming_content).decode()
+    assert "Fra Sunndal" not in text and "Fra Smøla" not in text

@@ -11,14 +11,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ikt_portfolio.members.capacities import Capacity
 from ikt_portfolio.members.permissions import collaboration_ids, has_capacity, person_of
-from ikt_portfolio.needs import duplicates, services
+from ikt_portfolio.needs import duplicates, exports, services
 from ikt_portfolio.needs.models import Follow
 from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.selectors import state_name
@@ -52,11 +54,8 @@ def _status_options(collaboration) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------------------------- pages
 
 
-@portal_login_required
-def need_list(request):
-    collaboration = current_collaboration(request)
-    if collaboration is None:
-        return no_collaboration(request)
+def _list_filters(request, collaboration):
+    """The list's tab and filters from the query string (shared by the page and its downloads)."""
     person = person_of(request.user)
     scope = request.GET.get("scope", "all")
     scopes = [("all", _("All needs")), ("mine", _("Mine"))]
@@ -75,6 +74,15 @@ def need_list(request):
         goal_id=data["goal"].pk if data.get("goal") else None,
         search=(data.get("q") or "").strip(),
     )
+    return form, scope, scopes, filters
+
+
+@portal_login_required
+def need_list(request):
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    form, scope, scopes, filters = _list_filters(request, collaboration)
     page = Paginator(queries.need_list(request.user, collaboration, filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -90,10 +98,30 @@ def need_list(request):
             "scope": scope,
             "scopes": scopes,
             "filtered": filters.narrowed,
+            "download_query": request.GET.urlencode(),
             "may_report": may_report(request.user, collaboration),
         },
         nav="mine" if scope == "mine" else "needs",
     )
+
+
+@portal_login_required
+def need_list_download(request, extension):
+    """The filtered list (all pages) as CSV or XLSX, with the columns of the API's export."""
+    if extension not in ("csv", "xlsx"):
+        raise Http404
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    _form, _scope, _scopes, filters = _list_filters(request, collaboration)
+    needs = queries.need_list(request.user, collaboration, filters)
+    language = get_language()
+    if extension == "xlsx":
+        response = HttpResponse(exports.xlsx_bytes(needs, language), content_type=exports.XLSX_CONTENT_TYPE)
+    else:
+        response = StreamingHttpResponse(exports.csv_stream(needs, language), content_type=exports.CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(extension)}"'
+    return response
 
 
 def _similar_needs(request, collaboration, title: str, problem: str) -> list[dict]:
