@@ -15,6 +15,7 @@ IKT_PORTFOLIO_APPS = [
     "ikt_portfolio.needs",
     "ikt_portfolio.council",
     "ikt_portfolio.portfolio",
+    "ikt_portfolio.costs",
     "ikt_portfolio.portal",
     "ikt_portfolio.api",
 ]
