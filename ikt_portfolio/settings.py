@@ -16,6 +16,7 @@ IKT_PORTFOLIO_APPS = [
     "ikt_portfolio.council",
     "ikt_portfolio.portfolio",
     "ikt_portfolio.costs",
+    "ikt_portfolio.projects",
     "ikt_portfolio.portal",
     "ikt_portfolio.api",
 ]
