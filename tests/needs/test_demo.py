@@ -96,8 +96,10 @@ def test_co_signs_each_with_their_own_benefit_and_count(needs):
         assert co_sign.municipality_id != co_sign.need.municipality_id
         assert co_sign.person.municipality_id == co_sign.municipality_id
         assert co_sign.created_at >= co_sign.need.created_at
-    assert co_signs.exclude(expected_benefit="").count() >= 15
-    assert co_signs.filter(affected_count__isnull=False).count() == co_signs.count()
+    # Each with its own expected benefit and number affected (also those carried over by the merge).
+    assert not co_signs.filter(expected_benefit="").exists()
+    assert not co_signs.filter(affected_count__isnull=True).exists()
+    assert co_signs.values("expected_benefit").distinct().count() >= 0.9 * co_signs.count()
     # Co-signers follow what they signed (the service), and others follow too.
     assert Follow.objects.filter(need__in=needs).count() > co_signs.count()
 
