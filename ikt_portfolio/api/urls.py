@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from ikt_portfolio.costs import api as costs_api
 from ikt_portfolio.council import api as council_api
 from ikt_portfolio.members import api as members_api
 from ikt_portfolio.needs import api as needs_api
@@ -17,6 +18,7 @@ workflow_api.register(router)
 needs_api.register(router)
 portfolio_api.register(router)
 council_api.register(router)
+costs_api.register(router)
 
 urlpatterns = [
     path("v1/", include(router.urls)),
