@@ -3,6 +3,7 @@ from django.urls import path
 from .views import attachments, auth, meetings, needs, reports, sector
 from .views import costs as costs_views
 from .views import portfolio as portfolio_views
+from .views import projects as project_views
 
 app_name = "ikt_portal"
 
@@ -50,5 +51,15 @@ urlpatterns = [
     path("costs/", costs_views.member_costs, name="costs"),
     path("costs/compare/", costs_views.compare, name="costs_compare"),
     path("costs/export.xlsx", costs_views.export, name="costs_export"),
+    path("projects/", project_views.project_list, name="projects"),
+    path("projects/<int:pk>/", project_views.project_detail, name="project"),
+    path("projects/<int:pk>/action/", project_views.project_action, name="project_action"),
+    path("projects/<int:pk>/vote/", project_views.project_vote, name="project_vote"),
+    path("projects/<int:pk>/checklist/", project_views.answer_checklist, name="project_checklist"),
+    path("projects/<int:pk>/participation/", project_views.set_participation, name="project_participation"),
+    path("projects/<int:pk>/budget/", project_views.add_budget_line, name="project_budget"),
+    path("projects/<int:pk>/status-reports/", project_views.add_status_report, name="project_report"),
+    path("projects/<int:pk>/risks/", project_views.add_risk, name="project_risk"),
+    path("needs/<int:pk>/project/", project_views.create_from_need, name="project_from_need"),
     path("collaboration/", needs.choose_collaboration, name="collaboration"),
 ]

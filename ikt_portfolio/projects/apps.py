@@ -10,7 +10,7 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import workflow  # noqa: F401  (projects registered with the workflow engine)
+        from . import costs, workflow  # noqa: F401  (the engine's registration; budget lines as a cost source)
         from .permissions import create_capacity_permissions
 
         post_migrate.connect(create_capacity_permissions, sender=self)

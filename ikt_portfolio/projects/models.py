@@ -230,8 +230,8 @@ class ReceivingProject(ProjectPart):
 
 
 class BudgetLine(ProjectPart):
-    """The project's budget for one year, investment or operation. A cost-sharing key is attached later (by
-    the cost app)."""
+    """The project's budget for one year, investment or operation, split between the participating members by
+    its cost-sharing key (see `costs`: members who opted out pay nothing unless the key says so)."""
 
     class Kind(models.TextChoices):
         INVESTMENT = "investment", _("investment")
@@ -244,6 +244,15 @@ class BudgetLine(ProjectPart):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = MoneyField(_("amount (NOK)"), validators=[MinValueValidator(0)])
     note = models.CharField(_("note"), max_length=300, blank=True)
+    key = models.ForeignKey(
+        "ikt_costs.CostKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="project_budget_lines",
+        verbose_name=_("cost-sharing key"),
+        help_text=_("How the line is split between the participating members; empty: not shared yet."),
+    )
     history = audited()
 
     objects = ScopedQuerySet.as_manager()

@@ -373,14 +373,17 @@ def _money(value, field: str = "amount") -> Decimal:
     return amount
 
 
-def set_budget_line(project, user, *, year: int, kind: str, amount, note: str = "") -> BudgetLine:
-    """The budget of one year and kind (a second entry for the same year and kind replaces the first)."""
+def set_budget_line(project, user, *, year: int, kind: str, amount, note: str = "", key=None) -> BudgetLine:
+    """The budget of one year and kind (a second entry for the same year and kind replaces the first), split
+    between the participating members by `key` (a cost-sharing key of the project's collaboration)."""
     _check_edit(project, user)
     amount = _money(amount)
+    if key is not None and key.collaboration_id != project.collaboration_id:
+        raise ValidationError({"key": _("The cost-sharing key belongs to another collaboration.")})
     line = BudgetLine.objects.filter(project=project, year=year, kind=kind).first() or BudgetLine(
         project=project, year=year, kind=kind
     )
-    line.amount, line.note = amount, note
+    line.amount, line.note, line.key = amount, note, key
     _clean(line)
     with transaction.atomic(), _write(project, user):
         line.save()

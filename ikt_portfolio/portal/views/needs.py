@@ -39,6 +39,7 @@ from .common import (
     portal_login_required,
     render_portal,
 )
+from .projects import need_project_context
 from .sector import assessment_context
 
 
@@ -363,6 +364,7 @@ def _render_need(
         "capacity_labels": {c.value: c.label for c in Capacity},
         **attachment_context(request, need),
         **assessment_context(request, need, assessment_form),
+        **need_project_context(request, need),
     }
     return render_portal(request, "ikt_portal/need_detail.html", context, status=status)
 
