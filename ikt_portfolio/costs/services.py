@@ -109,20 +109,34 @@ class Entry:
 
 @dataclass(frozen=True)
 class Share:
-    """A member's share of a total, and how it was computed. Parts and `raw` are exact fractions of kroner."""
+    """A member's share of a total, and how it was computed. `raw` and the parts are exact fractions of kroner,
+    computed when asked (splitting stays integer arithmetic)."""
 
     member: object
     amount: Decimal
+    total: Decimal = Decimal("0.00")
     fraction: Fraction = Fraction(0)  # of the total
-    raw: Fraction = Fraction(0)  # the exact value before rounding, kroner
-    equal_part: Fraction | None = None
-    population_part: Fraction | None = None
+    equal_fraction: Fraction | None = None
+    population_fraction: Fraction | None = None
     population: int | None = None
     percent: Decimal | None = None
     weight: Decimal | None = None
     units: Decimal | None = None
     extra_ore: bool = False  # received one of the øre left over by rounding down
     opted_out: bool = False
+
+    @property
+    def raw(self) -> Fraction:
+        """The exact value before rounding, in kroner."""
+        return Fraction(self.total) * self.fraction
+
+    @property
+    def equal_part(self) -> Fraction | None:
+        return Fraction(self.total) * self.equal_fraction if self.equal_fraction is not None else None
+
+    @property
+    def population_part(self) -> Fraction | None:
+        return Fraction(self.total) * self.population_fraction if self.population_fraction is not None else None
 
     @property
     def adjustment(self) -> Decimal:
@@ -178,6 +192,10 @@ def _basis_of(kind: str, entry: Entry):
 def largest_remainder(total_ore: int, numerators: list[int], denominator: int, order: list[tuple]) -> list[int]:
     """Split `total_ore` by the fractions numerators[i] / denominator (summing to 1): rounded down, then the øre
     left over one each to the largest remainders, ties in the order of `order` (lower first). Integers only."""
+    return _largest_remainder(total_ore, numerators, denominator, order)[0]
+
+
+def _largest_remainder(total_ore, numerators, denominator, order) -> tuple[list[int], list[int]]:
     floors, remainders = [], []
     for numerator in numerators:
         floor, remainder = divmod(total_ore * numerator, denominator)
@@ -186,9 +204,11 @@ def largest_remainder(total_ore: int, numerators: list[int], denominator: int, o
     left = total_ore - sum(floors)
     if left:
         ranked = sorted(range(len(numerators)), key=lambda i: (-remainders[i], order[i]))
+        amounts = list(floors)
         for i in ranked[:left]:
-            floors[i] += 1
-    return floors
+            amounts[i] += 1
+        return amounts, floors
+    return floors, floors
 
 
 class Split:
@@ -209,27 +229,26 @@ class Split:
     def split(self, total) -> list[Share]:
         total = check_total(total)
         total_ore = int(total * ORE_PER_KRONE)
-        amounts = largest_remainder(total_ore, self.numerators, self.denominator, self.order)
-        floors = [(total_ore * n) // self.denominator for n in self.numerators]
+        amounts, floors = _largest_remainder(total_ore, self.numerators, self.denominator, self.order)
         shares = []
-        kroner = Fraction(total)
+        equal, population = self.equal_fractions, self.population_fractions
         for i, entry in enumerate(self.entries):
             shares.append(
                 Share(
-                    member=entry.member,
-                    amount=(Decimal(amounts[i]) / ORE_PER_KRONE).quantize(ORE),
-                    fraction=self.fractions[i],
-                    raw=kroner * self.fractions[i],
-                    equal_part=kroner * self.equal_fractions[i] if self.equal_fractions else None,
-                    population_part=kroner * self.population_fractions[i] if self.population_fractions else None,
-                    population=entry.population,
-                    percent=entry.percent,
-                    weight=entry.weight,
-                    units=entry.units,
-                    extra_ore=amounts[i] > floors[i],
+                    entry.member,
+                    Decimal(amounts[i]).scaleb(-2),
+                    total,
+                    self.fractions[i],
+                    equal[i] if equal else None,
+                    population[i] if population else None,
+                    entry.population,
+                    entry.percent,
+                    entry.weight,
+                    entry.units,
+                    amounts[i] > floors[i],
                 )
             )
-        shares.extend(Share(member=member, amount=Decimal("0.00"), opted_out=True) for member in self.excluded)
+        shares.extend(Share(member, Decimal("0.00"), total, opted_out=True) for member in self.excluded)
         shares.sort(key=lambda share: share.member.number)
         return shares
 

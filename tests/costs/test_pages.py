@@ -176,8 +176,16 @@ def test_api_writes_keys_and_lines_only_for_administrators(client, world, keys):
     assert client.post("/api/v1/costs/budget-lines/", bad, content_type="application/json").status_code == 400
     other = {**payload, "name": "Feil nøkkel", "key": keys.b.pk}
     assert client.post("/api/v1/costs/budget-lines/", other, content_type="application/json").status_code == 400
-    key = {"collaboration": world.a.pk, "name": "Skjev", "kind": "equal_population", "equal_percent": "40",
-           "population_percent": "50", "decided_by": "Styret", "decided_on": "2026-01-01", "valid_from": "2026-01-01"}
+    key = {
+        "collaboration": world.a.pk,
+        "name": "Skjev",
+        "kind": "equal_population",
+        "equal_percent": "40",
+        "population_percent": "50",
+        "decided_by": "Styret",
+        "decided_on": "2026-01-01",
+        "valid_from": "2026-01-01",
+    }
     response = client.post("/api/v1/costs/keys/", key, content_type="application/json")
     assert response.status_code == 400 and not CostKey.objects.filter(name="Skjev").exists()
     assert client.get(f"/api/v1/costs/keys/{keys.b.pk}/").status_code == 404

@@ -1,0 +1,50 @@
+"""The demo's cost sharing: two keys, the annual budget lines of last year and this, each member's share of each
+line summing exactly to the line; a reset removes them."""
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from ikt_portfolio.core.demo import reset_demo
+from ikt_portfolio.costs import services
+from ikt_portfolio.costs.models import AnnualBudgetLine, CostKey
+from ikt_portfolio.members.models import Collaboration
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast), transaction.atomic():
+        out = io.StringIO()
+        call_command("load_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+def test_two_keys_and_lines_that_split_exactly(demo):
+    collaboration = Collaboration.objects.get(short_name="ORKidé")
+    assert set(CostKey.objects.filter(collaboration=collaboration).values_list("kind", flat=True)) == {
+        "equal_population",
+        "fixed_percentage",
+    }
+    year = timezone.localdate().year
+    assert AnnualBudgetLine.objects.filter(collaboration=collaboration, year=year).count() == 3
+    for allocated in services.collaboration_costs(collaboration, [year - 1, year]):
+        assert not allocated.error
+        assert len(allocated.shares) == 13
+        assert sum(s.amount for s in allocated.shares) == allocated.item.total
+    assert sum(services.member_totals_by_year(collaboration, [year])[year].values()) == Decimal("18775000.50")
+
+
+def test_reset_removes_the_keys_and_lines(demo):
+    reset_demo(io.StringIO(), Path(__file__).resolve().parents[2] / "fixtures" / "demo")
+    assert not CostKey.objects.filter(collaboration__short_name="ORKidé").exists()
+    assert not AnnualBudgetLine.objects.exists()
