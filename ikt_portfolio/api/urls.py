@@ -10,6 +10,7 @@ from ikt_portfolio.council import api as council_api
 from ikt_portfolio.members import api as members_api
 from ikt_portfolio.needs import api as needs_api
 from ikt_portfolio.portfolio import api as portfolio_api
+from ikt_portfolio.projects import api as projects_api
 from ikt_portfolio.workflow import api as workflow_api
 
 router = DefaultRouter()
@@ -17,6 +18,7 @@ members_api.register(router)
 workflow_api.register(router)
 needs_api.register(router)
 portfolio_api.register(router)
+projects_api.register(router)
 council_api.register(router)
 costs_api.register(router)
 
