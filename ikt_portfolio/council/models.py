@@ -12,15 +12,18 @@ Who may see and change a meeting (`MeetingQuerySet`, the same rule everywhere: D
 
 import os
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from ikt_portfolio.core.audit import audited
+from ikt_portfolio.core.money import MoneyField
 from ikt_portfolio.members.models import Body, BodyMembership, CollaborationScoped
 from ikt_portfolio.members.permissions import (
     ScopedQuerySet,
@@ -346,3 +349,232 @@ class Paper(CollaborationScoped, models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# ------------------------------------------------------------------------------------------ decisions
+
+DEFAULT_BOARD_THRESHOLD = Decimal("500000.00")
+
+
+class DecisionSettings(CollaborationScoped, models.Model):
+    """How the collaboration's portfolio council decides: above which estimated cost an item goes to the
+    board. The recommended routing's condition reads it as `board_threshold` (“not (estimated_cost >
+    board_threshold or strategic)”); without settings the threshold is 500 000 kroner."""
+
+    collaboration = models.OneToOneField(
+        "ikt_members.Collaboration",
+        on_delete=models.CASCADE,
+        related_name="decision_settings",
+        verbose_name=_("collaboration"),
+    )
+    board_threshold = MoneyField(
+        _("board threshold"),
+        default=DEFAULT_BOARD_THRESHOLD,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "Items whose estimated cost is above this (NOK) are decided by the board; strategic items always are. "
+            "Conditions of the routing name it board_threshold."
+        ),
+    )
+    history = audited()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("decision settings")
+        verbose_name_plural = _("decision settings")
+        ordering = ["collaboration"]
+
+    def __str__(self) -> str:
+        return str(self.collaboration)
+
+
+class Decision(CollaborationScoped, models.Model):
+    """A decision the body takes on a document item of the agenda, put to the vote by the chair or secretary:
+    one of the committee actions of the document's state (include with a priority, defer to a later period,
+    reject with a reason, send to the board; the board approves or rejects). The members vote through the
+    workflow engine's ballot; when it passes, the document moves and `log` is that step. A motion that does
+    not pass stays as a record (failed), and the body may put another."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open for votes")
+        PASSED = "passed", _("decided")
+        FAILED = "failed", _("not passed")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    scope_path = "agenda_item__meeting__body__collaboration"
+    scope_fields = ("agenda_item",)
+
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("agenda item")
+    )
+    transition = models.ForeignKey(
+        "ikt_workflow.Transition", on_delete=models.PROTECT, related_name="+", verbose_name=_("action")
+    )
+    action = models.SlugField(_("action"), max_length=50)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), null=True, blank=True, help_text=_("1 is the most important (included items).")
+    )
+    period = models.ForeignKey(
+        "ikt_plan.Period",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("period"),
+        help_text=_("Deferred to this period, or planned for it (included items)."),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    ballot = models.ForeignKey(
+        "ikt_workflow.Ballot", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    log = models.OneToOneField(
+        "ikt_workflow.TransitionLog",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="council_decision",
+        editable=False,
+        verbose_name=_("workflow step"),
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("put to the vote by"),
+    )
+    opened_at = models.DateTimeField(_("put to the vote"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    history = audited()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["agenda_item__meeting", "agenda_item__order", "opened_at", "pk"]
+        indexes = [models.Index(fields=["agenda_item", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.agenda_item}: {self.transition.localized_label}"
+
+
+# --------------------------------------------------------------------------------------------- minutes
+
+
+class Minutes(CollaborationScoped, models.Model):
+    """The meeting's minutes (protokoll): generated from its attendance, quorum and decisions (votes per
+    member with their capacity, abstentions, reasons) into `record`, with the secretary's own text around
+    it. Editable by the chair and secretary until approved; approval locks them for good (the services, the
+    Desk and the API refuse changes, and `save` refuses them too) and stores a hash of the content; once
+    published they are seen by everyone who sees the meeting."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        APPROVED = "approved", _("approved")
+
+    scope_path = "meeting__body__collaboration"
+    scope_fields = ("meeting",)
+    CONTENT_FIELDS = ("record", "introduction", "closing", "status", "approved_at", "approved_by", "content_hash")
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.PROTECT, related_name="minutes", verbose_name=_("meeting"))
+    record = models.JSONField(_("record"), default=dict, editable=False)
+    introduction = models.TextField(
+        _("introduction"), blank=True, help_text=_("E.g. who opened the meeting and approved the notice.")
+    )
+    closing = models.TextField(_("closing remarks"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    generated_at = models.DateTimeField(_("generated"), null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    content_hash = models.CharField(
+        _("content hash (SHA-256)"), max_length=64, blank=True, editable=False, help_text=_("Set at approval.")
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+    history = audited()
+
+    objects = ScopedThroughMeeting.as_manager()
+
+    class Meta:
+        verbose_name = _("minutes")
+        verbose_name_plural = _("minutes")
+        ordering = ["-meeting__starts_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(approved_at__isnull=False, content_hash__gt=""),
+                name="ikt_minutes_approved_has_hash",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Minutes: %(meeting)s") % {"meeting": self.meeting}
+
+    def save(self, *args, **kwargs):
+        if self.pk and Minutes.objects.filter(pk=self.pk, status=self.Status.APPROVED).exists():
+            allowed = {"published_at"}
+            if not set(kwargs.get("update_fields") or ()) or not set(kwargs["update_fields"]) <= allowed:
+                raise ImmutableMinutes(gettext("The minutes are approved: they can no longer be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Minutes.objects.filter(pk=self.pk, status=self.Status.APPROVED).exists():
+            raise ImmutableMinutes(gettext("The minutes are approved: they can no longer be changed."))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class ImmutableMinutes(Exception):
+    """Raised by the model itself when approved minutes would change (the services refuse earlier)."""
+
+
+class MinutesEntry(CollaborationScoped, models.Model):
+    """The secretary's notes on one agenda item of the minutes (what was said; the decision and the votes
+    come from the record)."""
+
+    scope_path = "minutes__meeting__body__collaboration"
+    scope_fields = ("minutes",)
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="entries", verbose_name=_("minutes"))
+    position = models.PositiveSmallIntegerField(_("item number"))
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("agenda item")
+    )
+    title = models.CharField(_("title"), max_length=250, editable=False)
+    notes = models.TextField(_("notes"), blank=True, help_text=_("What was said on the item (the decision is added)."))
+    history = audited()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("minutes item")
+        verbose_name_plural = _("minutes items")
+        ordering = ["minutes", "position"]
+        constraints = [models.UniqueConstraint(fields=["minutes", "position"], name="ikt_minutes_entry_position")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+    def save(self, *args, **kwargs):
+        if Minutes.objects.filter(pk=self.minutes_id, status=Minutes.Status.APPROVED).exists():
+            raise ImmutableMinutes(gettext("The minutes are approved: they can no longer be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Minutes.objects.filter(pk=self.minutes_id, status=Minutes.Status.APPROVED).exists():
+            raise ImmutableMinutes(gettext("The minutes are approved: they can no longer be changed."))
+        return super().delete(*args, **kwargs)

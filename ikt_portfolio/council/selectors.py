@@ -199,3 +199,106 @@ def _holds(subject, document, transition: Transition) -> bool:
         return condition_holds(transition.condition, subject.condition_variables(document))
     except ConditionError:
         return True  # a condition that cannot be read is the body's to sort out, not a reason to hide it
+
+
+# ------------------------------------------------------------------------------------------ decisions
+
+
+@dataclass
+class ItemDecisions:
+    """What a meeting's page shows of one document item's decisions, and what the reader may do there."""
+
+    item: AgendaItem
+    document: object | None
+    state: str
+    link: str
+    decisions: list
+    choices: list  # ActionChoice: what may be put to the vote (for those who run the meeting)
+    vote: object | None = None  # the reader's ActionOption on the open decision, if they have a vote left
+    warning: str = ""  # the reader would decide the item in a second capacity
+    tally: dict | None = None  # votes so far on the open decision: {"yes": 2, ..., "eligible": 4}
+
+    @property
+    def open(self):
+        return next((d for d in self.decisions if d.status == d.Status.OPEN), None)
+
+    @property
+    def passed(self):
+        return next((d for d in self.decisions if d.status == d.Status.PASSED), None)
+
+
+def item_decisions(meeting: Meeting, items, user, *, managing: bool = False, documents=None) -> list[ItemDecisions]:
+    """Every document item of the agenda with its decisions, the reader's vote on the open one (with the
+    two-capacities warning) and, for those who run the meeting, the actions that may be put to the vote.
+    A fixed number of queries, whatever the number of items."""
+    from ikt_portfolio.members.permissions import person_of
+    from ikt_portfolio.workflow import services as workflow
+    from ikt_portfolio.workflow.services.engine import COMMITTEE_CAPACITY
+
+    from .decisions import action_choices
+    from .minutes import capacities_acted_in
+    from .models import Decision
+
+    documents = documents if documents is not None else agenda_documents(items)
+    decisions: dict[int, list] = {}
+    for decision in (
+        Decision.objects.filter(agenda_item__meeting_id=meeting.pk)
+        .select_related("transition__to_state", "period", "proposed_by")
+        .order_by("opened_at", "pk")
+    ):
+        decisions.setdefault(decision.agenda_item_id, []).append(decision)
+    lookups = CommitteeLookups()
+    pairs = []
+    for item in items:
+        found = documents.get(item.pk)
+        if found is None or not any(d.status == Decision.Status.OPEN for d in decisions.get(item.pk, [])):
+            continue
+        document = found.document
+        outgoing = workflow.graph_of(document.workflow_version).outgoing.get(document.state, [])
+        pairs += [(document, transition) for transition in outgoing if transition.is_committee]
+    lookups.prefetch(pairs)
+    person = person_of(user)
+    acted = capacities_acted_in(items) if person is not None and pairs else {}
+    rows = []
+    for item in items:
+        if item.kind != AgendaItem.Kind.DOCUMENT:
+            continue
+        found = documents.get(item.pk)
+        row = ItemDecisions(
+            item=item,
+            document=found.document if found else None,
+            state=found.state if found else "",
+            link=found.link if found else "",
+            decisions=decisions.get(item.pk, []),
+            choices=[],
+        )
+        rows.append(row)
+        if found is None:
+            continue
+        opened = row.open
+        if opened is not None:
+            for option in workflow.available_actions(found.document, user, with_warnings=False, lookups=lookups):
+                if option.action == opened.action:
+                    row.tally = option.votes or None
+                    row.vote = option if option.allowed else None
+                    if option.allowed:
+                        capacity = COMMITTEE_CAPACITY[opened.transition.committee]
+                        others = acted.get((item.content_type_id, item.object_id, option.standing.person_id), set())
+                        others = others - {capacity, "submitter", ""}
+                        if others:
+                            from ikt_portfolio.core.audit import capacity_label
+
+                            row.warning = _two_capacity_text(capacity_label, others, capacity)
+                    break
+        elif managing and row.passed is None:
+            row.choices = action_choices(item, found.document, lookups)
+    return rows
+
+
+def _two_capacity_text(label, others, capacity) -> str:
+    from django.utils.translation import gettext as _
+
+    return _("You have already acted on this item as %(capacities)s; now you would decide it as %(capacity)s.") % {
+        "capacities": ", ".join(label(c) for c in sorted(others)),
+        "capacity": label(capacity),
+    }

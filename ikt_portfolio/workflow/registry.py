@@ -1,6 +1,7 @@
 """Document types register here to be driven by the engine. The engine knows nothing of needs, projects
 or benefits: it asks their `WorkflowSubject` what it needs to know about a document."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
@@ -103,3 +104,41 @@ def registration_for(document_or_label) -> Registration:
         return _registry[label]
     except KeyError:
         raise LookupError(f"{label} is not registered with the workflow engine") from None
+
+
+# ---------------------------------------------------------------------------- collaboration variables
+
+# Names a transition's condition may use whose value is a setting of the document's collaboration kept by
+# another app, e.g. the council's `board_threshold` ("estimated_cost > board_threshold or strategic"): the
+# setting is changed where it belongs, and every routing that names it follows.
+_collaboration_variables: dict[str, Callable[[int], object]] = {}
+
+
+def register_variable(name: str, value: Callable[[int], object]) -> None:
+    """Let conditions use `name`; `value(collaboration_id)` reads it (only when a condition uses it, so it
+    should be cheap: it may run once per document in a list)."""
+    _collaboration_variables[name] = value
+
+
+def variable_names() -> set[str]:
+    return set(_collaboration_variables)
+
+
+class _Variables(dict):
+    """The document's own variables; the collaboration's are read only when a condition names one."""
+
+    def __init__(self, own: dict, collaboration_id: int):
+        super().__init__(own)
+        self.collaboration_id = collaboration_id
+
+    def __missing__(self, key):
+        value = _collaboration_variables[key](self.collaboration_id)  # KeyError: an unknown name
+        self[key] = value
+        return value
+
+
+def condition_variables(document) -> dict:
+    """What a transition's condition on `document` may read: the document type's variables (they win) and
+    the registered collaboration variables."""
+    subject = registration_for(document).subject
+    return _Variables(subject.condition_variables(document), subject.collaboration_id(document))

@@ -80,3 +80,55 @@ def to_council(world, need_routing, report):  # noqa: F811  (the imported fixtur
         return need
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _forget_board_thresholds():
+    """A threshold set in one test must not be remembered by the next (ids repeat after a rollback)."""
+    from ikt_portfolio.council.decisions import forget_thresholds
+
+    forget_thresholds()
+    yield
+    forget_thresholds()
+
+
+def _in_session(body, chair, need, present=None, title="Møte i gang"):
+    """A meeting of `body` that started an hour ago, with `need` on its agenda and attendance recorded (every
+    voting participant present unless `present` names who is)."""
+    now = timezone.now()
+    meeting = services.schedule_meeting(
+        body,
+        chair.user,
+        title=title,
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(hours=2),
+        place="Rådhuset",
+    )
+    item = services.add_document_item(meeting, chair.user, need)
+    voting = list(meeting.participants.filter(voting=True).values_list("person_id", flat=True))
+    wanted = {p.pk for p in present} if present is not None else set(voting)
+    services.record_attendance(meeting, chair.user, {pk: "present" if pk in wanted else "absent" for pk in voting})
+    return meeting, item
+
+
+@pytest.fixture
+def session(council):
+    def make(need, present=None, title="Porteføljerådet i møte"):
+        return _in_session(council.body, council.chair, need, present, title)
+
+    return make
+
+
+@pytest.fixture
+def board_session(council):
+    def make(need, present=None, title="Styremøte"):
+        return _in_session(council.board, council.board_members[0], need, present, title)
+
+    return make
+
+
+@pytest.fixture
+def later_period(world):
+    from ikt_portfolio.portfolio.models import Period
+
+    return Period.objects.create(collaboration=world.a, kind=Period.Kind.YEAR, year=timezone.localdate().year + 1)

@@ -10,7 +10,7 @@ from ikt_portfolio.core.audit import acting_as
 from ikt_portfolio.members.capacities import Capacity
 
 from ..models import FINAL_CATEGORIES, State, Transition, TransitionLog, Workflow, WorkflowVersion
-from ..registry import document_types, registration_for
+from ..registry import document_types, registration_for, variable_names
 from .conditions import ConditionError, parse_condition
 
 
@@ -42,6 +42,8 @@ def validate_version(version: WorkflowVersion) -> list[str]:
     outgoing: dict[str, set[str]] = {key: set() for key in states}
     incoming: dict[str, set[str]] = {key: set() for key in states}
     names = getattr(registration.subject, "condition_names", None) if registration else None
+    if names is not None:
+        names = set(names) | variable_names()  # the collaboration's settings other apps offer
     for state in states.values():
         errors.extend(_part_errors(state, state.key))
     for transition in transitions:

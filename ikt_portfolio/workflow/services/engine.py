@@ -22,7 +22,7 @@ from ikt_portfolio.members.models import Body, BodyMembership
 from ikt_portfolio.members.permissions import concrete_user, grants_of, is_operator, person_of
 
 from ..models import Ballot, Delegation, State, Transition, TransitionLog, Vote, VoteRule, Workflow
-from ..registry import registration_for
+from ..registry import condition_variables, registration_for
 from .conditions import ConditionError, condition_holds
 
 
@@ -220,7 +220,7 @@ def available_actions(
         options.append(option)
         if transition.condition:
             if variables is None:
-                variables = subject.condition_variables(document)
+                variables = condition_variables(document)
             try:
                 holds = condition_holds(transition.condition, variables)
             except ConditionError as error:
@@ -622,9 +622,7 @@ def vote(document, action: str, user, choice: str, *, comment: str = "") -> Vote
             raise ActionRefused(_("This decision allows no veto."))
         if transition.condition:
             try:
-                holds = condition_holds(
-                    transition.condition, registration_for(fresh).subject.condition_variables(fresh)
-                )
+                holds = condition_holds(transition.condition, condition_variables(fresh))
             except ConditionError as error:
                 raise ActionRefused(str(error)) from error
             if not holds:
