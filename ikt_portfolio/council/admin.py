@@ -14,8 +14,18 @@ from unfold.decorators import action, display
 
 from ikt_portfolio.core.admin import ScopedModelAdmin, ScopedTabularInline
 
-from . import selectors, services
-from .models import AgendaItem, Meeting, MeetingSettings, Paper, Participant
+from . import decisions, minutes, selectors, services
+from .models import (
+    AgendaItem,
+    Decision,
+    DecisionSettings,
+    Meeting,
+    MeetingSettings,
+    Minutes,
+    MinutesEntry,
+    Paper,
+    Participant,
+)
 
 
 def _refusal_text(error) -> str:
@@ -112,7 +122,14 @@ class MeetingAdmin(ScopedModelAdmin):
     list_filter = ["status", "body__kind", "body"]
     search_fields = ["title", "place"]
     inlines = [ParticipantInline, AgendaItemInline, PaperInline]
-    actions_detail = ["build_agenda_action", "download_ics", "mark_held_action", "cancel_action"]
+    actions_detail = [
+        "build_agenda_action",
+        "download_ics",
+        "mark_held_action",
+        "cancel_action",
+        "record_decided_action",
+        "minutes_action",
+    ]
 
     def get_queryset(self, request):
         return selectors.annotate_meetings(super().get_queryset(request))
@@ -295,3 +312,200 @@ class MeetingAdmin(ScopedModelAdmin):
         if self._call(request, services.cancel_meeting, meeting, request.user) is not None:
             messages.success(request, _("The meeting is cancelled."))
         return self._back(meeting)
+
+    @action(
+        description=_("Record decisions voted on the items' pages"), url_path="record-decided", permissions=["manage"]
+    )
+    def record_decided_action(self, request, object_id):
+        meeting = self._meeting(request, object_id)
+        recorded = self._call(request, decisions.record_decided, meeting, request.user)
+        if recorded is not None:
+            messages.success(request, _("%(count)d decisions recorded.") % {"count": len(recorded)})
+        return self._back(meeting)
+
+    @action(description=_("Minutes"), url_path="minutes", permissions=["manage"])
+    def minutes_action(self, request, object_id):
+        """Generate the minutes (or bring the draft up to date) and open them."""
+        meeting = self._meeting(request, object_id)
+        found = minutes.minutes_of(meeting)
+        if found is None or not found.is_approved:
+            found = self._call(request, minutes.generate, meeting, request.user) or found
+        if found is None:
+            return self._back(meeting)
+        return redirect(reverse("admin:ikt_council_minutes_change", args=[found.pk]))
+
+
+# ------------------------------------------------------------------------------------ decisions, minutes
+
+
+@admin.register(DecisionSettings)
+class DecisionSettingsAdmin(ScopedModelAdmin):
+    """The collaboration's board threshold (the routing's board_threshold); changed by administrators."""
+
+    list_display = ["collaboration", "board_threshold"]
+    list_select_related = ["collaboration"]
+    fields = ["collaboration", "board_threshold"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["collaboration"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        self.check_save(request, obj)
+        try:
+            saved = decisions.set_board_threshold(obj.collaboration, request.user, obj.board_threshold)
+        except services.MeetingRefused as error:
+            raise PermissionDenied(error.message) from error
+        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
+
+
+@admin.register(Decision)
+class DecisionAdmin(ScopedModelAdmin):
+    """Decisions are taken in the meeting (portal or API) and recorded by the votes; here they are read."""
+
+    list_display = ["agenda_item", "meeting", "transition", "priority", "period", "status", "closed_at"]
+    list_filter = ["status", "action"]
+    list_select_related = ["agenda_item__meeting__body", "transition__from_state", "transition__to_state", "period"]
+    search_fields = ["agenda_item__title", "reason"]
+    fields = ["agenda_item", "transition", "priority", "period", "reason", "status", "log", "proposed_by",
+              "opened_at", "closed_at"]  # fmt: skip
+    readonly_fields = fields
+
+    @display(description=_("meeting"))
+    def meeting(self, obj):
+        return obj.agenda_item.meeting
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MinutesEntryInline(ScopedTabularInline):
+    model = MinutesEntry
+    fields = ["position", "title", "notes"]
+    readonly_fields = ["position", "title"]
+    per_page = 100
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or _minutes_editable(request, obj)
+
+
+def _minutes_editable(request, found) -> bool:
+    return not found.is_approved and services.may_manage(request.user, found.meeting.body)
+
+
+@admin.register(Minutes)
+class MinutesAdmin(ScopedModelAdmin):
+    """The minutes (protokoll): the secretary's texts are edited here until the chair approves them; after
+    that the page is read-only and any change is refused (403)."""
+
+    list_display = ["meeting", "status", "approved_at", "published_at"]
+    list_filter = ["status"]
+    list_select_related = ["meeting__body"]
+    inlines = [MinutesEntryInline]
+    fields = ["meeting", "status", "introduction", "closing", "generated_at", "approved_at", "approved_by",
+              "content_hash", "published_at"]  # fmt: skip
+    actions_detail = ["approve_action", "publish_action", "pdf_nb", "pdf_nn", "html_nb", "html_nn"]
+
+    def get_queryset(self, request):
+        return minutes.readable(request.user).select_related("meeting__body", "approved_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        locked = ["introduction", "closing"] if obj is not None and obj.is_approved else []
+        return ["meeting", "status", "generated_at", "approved_at", "approved_by", "content_hash", "published_at",
+                *locked]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def may_change_row(self, request, obj) -> bool:
+        found = obj if isinstance(obj, Minutes) else Minutes.objects.select_related("meeting__body").get(pk=obj)
+        return _minutes_editable(request, found)
+
+    def has_manage_permission(self, request, object_id=None):
+        if object_id is None:
+            return False
+        found = self.get_queryset(request).filter(pk=object_id).first()
+        return found is not None and services.may_manage(request.user, found.meeting.body)
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in ("introduction", "closing") if name in form.changed_data}
+        if changes:
+            self._call(request, minutes.update, obj, request.user, **changes)
+
+    def save_formset(self, request, form, formset, change):
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        notes = {
+            f.instance.position: f.cleaned_data["notes"]
+            for f in formset.forms
+            if f.instance.pk and "notes" in f.changed_data
+        }
+        if notes:
+            self._call(request, minutes.update, form.instance, request.user, notes=notes)
+
+    def _call(self, request, service, *args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except services.MeetingRefused as error:
+            raise PermissionDenied(error.message) from error
+        except (services.MeetingError, ValidationError) as error:
+            messages.error(request, _refusal_text(error))
+            return None
+
+    def _found(self, request, object_id) -> Minutes:
+        return get_object_or_404(self.get_queryset(request), pk=object_id)
+
+    def _back(self, found):
+        return redirect(reverse("admin:ikt_council_minutes_change", args=[found.pk]))
+
+    @action(description=_("Approve and lock"), url_path="approve", permissions=["manage"])
+    def approve_action(self, request, object_id):
+        found = self._found(request, object_id)
+        if self._call(request, minutes.approve, found, request.user) is not None:
+            messages.success(request, _("The minutes are approved and locked."))
+        return self._back(found)
+
+    @action(description=_("Publish"), url_path="publish", permissions=["manage"])
+    def publish_action(self, request, object_id):
+        found = self._found(request, object_id)
+        if self._call(request, minutes.publish, found, request.user) is not None:
+            messages.success(request, _("The minutes are published."))
+        return self._back(found)
+
+    def _download(self, request, object_id, language, extension):
+        found = self._found(request, object_id)
+        if extension == "pdf":
+            response = HttpResponse(minutes.render_pdf(found, language), content_type="application/pdf")
+        else:
+            response = HttpResponse(minutes.render_html(found, language), content_type="text/html; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{minutes.filename(found, language, extension)}"'
+        return response
+
+    @action(description=_("PDF (bokmål)"), url_path="pdf-nb", permissions=["view"])
+    def pdf_nb(self, request, object_id):
+        return self._download(request, object_id, "nb", "pdf")
+
+    @action(description=_("PDF (nynorsk)"), url_path="pdf-nn", permissions=["view"])
+    def pdf_nn(self, request, object_id):
+        return self._download(request, object_id, "nn", "pdf")
+
+    @action(description=_("HTML (bokmål)"), url_path="html-nb", permissions=["view"])
+    def html_nb(self, request, object_id):
+        return self._download(request, object_id, "nb", "html")
+
+    @action(description=_("HTML (nynorsk)"), url_path="html-nn", permissions=["view"])
+    def html_nn(self, request, object_id):
+        return self._download(request, object_id, "nn", "html")

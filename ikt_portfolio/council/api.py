@@ -20,8 +20,8 @@ from ikt_portfolio.core.rest import ScopedModelPermissions
 from ikt_portfolio.members.models import Body, Person
 from ikt_portfolio.workflow.api import PersonRefSerializer, RefusalSerializer
 
-from . import selectors, services
-from .models import AgendaItem, Meeting, Paper, Participant
+from . import decisions, minutes, selectors, services
+from .models import AgendaItem, Decision, Meeting, Minutes, Paper, Participant
 
 
 def person_ref(person) -> dict:
@@ -293,7 +293,255 @@ REFUSED = {
 }
 
 
+# ------------------------------------------------------------------------------------ decisions, minutes
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    agenda_item = serializers.IntegerField(source="agenda_item_id", read_only=True)
+    action_label = serializers.CharField(source="transition.localized_label", read_only=True)
+    status = serializers.CharField(read_only=True, help_text="open, passed, failed or withdrawn.")
+    period = serializers.SerializerMethodField()
+    step = serializers.IntegerField(source="log_id", read_only=True, allow_null=True, help_text="The workflow step.")
+
+    class Meta:
+        model = Decision
+        fields = ["id", "agenda_item", "action", "action_label", "priority", "period", "reason", "status", "step",
+                  "opened_at", "closed_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_period(self, decision) -> dict | None:
+        period = decision.period
+        return {"id": period.pk, "label": period.label} if period is not None else None
+
+
+class DecisionWriteSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text="The agenda item (a document waiting for the body).")
+    action = serializers.CharField(help_text="A committee action of the item's state, e.g. include, defer, reject.")
+    priority = serializers.IntegerField(required=False, allow_null=True, default=None)
+    period = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="A period id.")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MeetingVoteSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=["yes", "no", "abstain"])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MeetingVoteResultSerializer(serializers.Serializer):
+    decision = DecisionSerializer()
+    decided = serializers.BooleanField(help_text="Did this vote decide the item?")
+    warning = serializers.CharField(help_text="Set when the voter has acted on the item in another capacity.")
+
+
+class MinutesSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="draft or approved.")
+    entries = serializers.SerializerMethodField()
+    verified = serializers.SerializerMethodField(help_text="For approved minutes: does the content match its hash?")
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Minutes
+        fields = ["id", "meeting", "status", "introduction", "closing", "record", "entries", "generated_at",
+                  "approved_at", "content_hash", "verified", "published_at", "links"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_entries(self, found) -> list:
+        return [{"position": e.position, "title": e.title, "notes": e.notes} for e in found.entries.all()]
+
+    def get_verified(self, found) -> bool | None:
+        return minutes.verify(found) if found.is_approved else None
+
+    def get_links(self, found) -> dict:
+        base = reverse("meeting-minutes-export", args=[found.meeting_id])
+        return {f"{format_}_{language}": f"{base}?language={language}&format={format_}"
+                for language in ("nb", "nn") for format_ in ("pdf", "html")}  # fmt: skip
+
+
+class MinutesChangeSerializer(serializers.Serializer):
+    introduction = serializers.CharField(required=False, allow_blank=True)
+    closing = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, help_text="{item number: notes}"
+    )
+
+
+class PDFRenderer(BinaryRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+class DecisionsMixin:
+    """Decisions and minutes of a meeting (see `council.decisions` and `council.minutes`)."""
+
+    def _decision(self, meeting, decision_pk):
+        return get_object_or_404(
+            Decision.objects.filter(agenda_item__meeting=meeting).select_related(
+                "agenda_item__meeting__body", "transition", "period"
+            ),
+            pk=decision_pk,
+        )
+
+    @extend_schema(methods=["get"], summary="Decisions of the meeting", responses={200: DecisionSerializer(many=True)})
+    @extend_schema(
+        methods=["post"],
+        summary="Put a decision on an item to the vote",
+        request=DecisionWriteSerializer,
+        responses={201: DecisionSerializer, **REFUSED},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def decisions(self, request, pk=None):
+        """Only while the meeting has its quorum; reject and defer need a reason, defer a later period,
+        include a priority. Items above the board threshold or strategic cannot be included."""
+        meeting = self.get_object()
+        if request.method == "GET":
+            rows = Decision.objects.filter(agenda_item__meeting=meeting).select_related("transition", "period")
+            return Response(DecisionSerializer(rows.order_by("opened_at", "pk"), many=True).data)
+        payload = DecisionWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        item = meeting.agenda_items.filter(pk=data["item"]).first()
+        if item is None:
+            raise serializers.ValidationError({"item": [_("The item is not on this meeting's agenda.")]})
+        period = None
+        if data["period"] is not None:
+            from ikt_portfolio.portfolio.models import Period
+
+            period = Period.objects.filter(pk=data["period"], collaboration_id=meeting.body.collaboration_id).first()
+            if period is None:
+                raise serializers.ValidationError({"period": [_("No such period in the collaboration.")]})
+        item.meeting = meeting
+        decision = decisions.open_decision(
+            item, request.user, action=data["action"], priority=data["priority"], period=period, reason=data["reason"]
+        )
+        return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Vote on an open decision (your own vote)",
+        request=MeetingVoteSerializer,
+        responses={200: MeetingVoteResultSerializer, **REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path=r"decisions/(?P<decision_pk>[0-9]+)/vote", url_name="vote")
+    def vote(self, request, pk=None, decision_pk=None):
+        meeting = self.get_object()
+        decision = self._decision(meeting, decision_pk)
+        payload = MeetingVoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        outcome = decisions.cast_vote(
+            decision, request.user, payload.validated_data["choice"], comment=payload.validated_data["comment"]
+        )
+        return Response(
+            {
+                "decision": DecisionSerializer(outcome.decision).data,
+                "decided": outcome.result.log is not None,
+                "warning": outcome.warning,
+            }
+        )
+
+    @extend_schema(summary="Withdraw an open decision", request=None, responses={200: DecisionSerializer, **REFUSED})
+    @action(detail=True, methods=["post"], url_path=r"decisions/(?P<decision_pk>[0-9]+)/withdraw", url_name="withdraw")
+    def withdraw(self, request, pk=None, decision_pk=None):
+        meeting = self.get_object()
+        decision = decisions.withdraw_decision(self._decision(meeting, decision_pk), request.user)
+        return Response(DecisionSerializer(decision).data)
+
+    @extend_schema(
+        summary="Record decisions voted on the items' own pages",
+        request=None,
+        responses={200: DecisionSerializer(many=True), **REFUSED},
+    )
+    @action(detail=True, methods=["post"], url_path="record-decided", url_name="record-decided")
+    def record_decided(self, request, pk=None):
+        recorded = decisions.record_decided(self.get_object(), request.user)
+        return Response(DecisionSerializer(recorded, many=True).data)
+
+    def _minutes(self, meeting, *, readable=True):
+        found = minutes.minutes_of(meeting)
+        if found is None or (readable and not minutes.may_read(self.request.user, found, meeting)):
+            raise Http404
+        found.meeting = meeting
+        return found
+
+    @extend_schema(
+        methods=["get"], summary="The meeting's minutes", responses={200: MinutesSerializer, 404: REFUSED[404]}
+    )
+    @extend_schema(
+        methods=["post"],
+        summary="Generate the minutes (again, while a draft)",
+        request=None,
+        responses={200: MinutesSerializer, **REFUSED},
+    )
+    @extend_schema(
+        methods=["patch"],
+        summary="Change the draft's texts",
+        request=MinutesChangeSerializer,
+        responses={200: MinutesSerializer, 409: REFUSED[403]},
+    )
+    @action(detail=True, methods=["get", "post", "patch"], url_path="minutes", url_name="minutes")
+    def minutes_(self, request, pk=None):
+        """Drafts are read by the body; published minutes by everyone who sees the meeting. Approved minutes
+        are locked: a change answers 409."""
+        meeting = self.get_object()
+        if request.method == "POST":
+            found = minutes.generate(meeting, request.user)
+        elif request.method == "PATCH":
+            found = self._minutes(meeting)
+            payload = MinutesChangeSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            data = payload.validated_data
+            try:
+                notes = {int(k): v for k, v in data.get("notes", {}).items()}
+            except ValueError:
+                raise serializers.ValidationError({"notes": [_("Number the notes by item.")]}) from None
+            found = minutes.update(
+                found, request.user, introduction=data.get("introduction"), closing=data.get("closing"), notes=notes
+            )
+        else:
+            found = self._minutes(meeting)
+        return Response(MinutesSerializer(Minutes.objects.prefetch_related("entries").get(pk=found.pk)).data)
+
+    @extend_schema(summary="Approve and lock the minutes", request=None, responses={200: MinutesSerializer, **REFUSED})
+    @action(detail=True, methods=["post"], url_path="minutes/approve", url_name="minutes-approve")
+    def minutes_approve(self, request, pk=None):
+        found = minutes.approve(self._minutes(self.get_object()), request.user)
+        return Response(MinutesSerializer(Minutes.objects.prefetch_related("entries").get(pk=found.pk)).data)
+
+    @extend_schema(summary="Publish approved minutes", request=None, responses={200: MinutesSerializer, **REFUSED})
+    @action(detail=True, methods=["post"], url_path="minutes/publish", url_name="minutes-publish")
+    def minutes_publish(self, request, pk=None):
+        found = minutes.publish(self._minutes(self.get_object()), request.user)
+        return Response(MinutesSerializer(Minutes.objects.prefetch_related("entries").get(pk=found.pk)).data)
+
+    @extend_schema(
+        summary="The minutes as PDF or HTML",
+        parameters=[
+            OpenApiParameter("language", str, enum=["nb", "nn"]),
+            OpenApiParameter("format", str, enum=["pdf", "html"]),
+        ],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: REFUSED[404]},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="minutes/export",
+        url_name="minutes-export",
+        renderer_classes=[renderers.JSONRenderer, PDFRenderer, renderers.StaticHTMLRenderer],
+    )
+    def minutes_export(self, request, pk=None):
+        found = self._minutes(self.get_object())
+        language = request.query_params.get("language", "nb")
+        format_ = request.query_params.get("format", "pdf")
+        if language not in ("nb", "nn") or format_ not in ("pdf", "html"):
+            raise serializers.ValidationError({"language": [_("Choose nb or nn, and pdf or html.")]})
+        if format_ == "pdf":
+            response = HttpResponse(minutes.render_pdf(found, language), content_type="application/pdf")
+        else:
+            response = HttpResponse(minutes.render_html(found, language), content_type="text/html; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{minutes.filename(found, language, format_)}"'
+        return response
+
+
 class MeetingViewSet(
+    DecisionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

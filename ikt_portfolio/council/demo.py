@@ -1,6 +1,7 @@
 """Demo: a portfolio council meeting held three weeks ago (attendance recorded, the items it decided on its
-agenda), the next council meeting with its agenda built from what waits for the council's votes, and the
-next board meeting. Everything goes through `services`, as the chairs would do it."""
+agenda with their decisions, its minutes approved and published), the next council meeting with its agenda
+built from what waits for the council's votes, and the next board meeting. Everything goes through the
+services, as the chairs would do it."""
 
 import datetime
 
@@ -14,8 +15,8 @@ from ikt_portfolio.members.models import Body
 from ikt_portfolio.needs.models import Need
 from ikt_portfolio.workflow.models import TransitionLog
 
-from . import services
-from .models import Meeting, Participant
+from . import decisions, minutes, services
+from .models import Decision, Meeting, Minutes, Participant
 
 COUNCIL_CHAIR = "rad.kristiansund"
 BOARD_CHAIR = "styre.kristiansund"
@@ -65,6 +66,18 @@ def load_meetings(context: dict, out) -> None:
     voted = Participant.objects.filter(meeting=held, voting=True).values_list("person_id", flat=True)
     services.record_attendance(held, chair, {person_id: Participant.Attendance.PRESENT for person_id in voted})
     services.mark_held(held, chair)
+    # The council's members voted on the items' own pages before the meeting; the meeting records those
+    # decisions, and its minutes are approved and published.
+    decisions.record_decided(held, chair)
+    protokoll = minutes.generate(held, chair)
+    minutes.update(
+        protokoll,
+        chair,
+        introduction="Leder åpnet møtet. Innkalling og saksliste ble godkjent uten merknader.",
+        closing="Neste møte holdes om to uker.",
+    )
+    minutes.approve(protokoll, chair)
+    minutes.publish(protokoll, chair)
 
     upcoming = services.schedule_meeting(
         council,
@@ -98,6 +111,9 @@ def reset_meetings(context: dict, out) -> None:
     from ikt_portfolio.members.demo import read_fixture
 
     short_name = read_fixture(context)["collaboration"]["short_name"]
+    # Decisions and minutes protect what they record; the demo's go first (approved minutes included).
+    Decision.objects.filter(agenda_item__meeting__body__collaboration__short_name=short_name).delete()
+    Minutes.objects.filter(meeting__body__collaboration__short_name=short_name).delete()
     _total, counts = Meeting.objects.filter(body__collaboration__short_name=short_name).delete()
     meetings = counts.get(Meeting._meta.label, 0)
     out.write(

@@ -64,6 +64,27 @@ def may_read(user, minutes: Minutes | None, meeting: Meeting, participants=None)
     return sees_details(user, meeting, participants)
 
 
+def readable(user):
+    """Minutes `user` may read: published ones of meetings they see, drafts of meetings whose details they
+    see (see `may_read`)."""
+    from django.db.models import Q
+
+    from ikt_portfolio.members.permissions import is_operator, person_of
+
+    from .models import seat_body_ids
+
+    if is_operator(user):
+        return Minutes.objects.all()
+    visible = Meeting.objects.visible_to(user)
+    details = Q(meeting__in=Meeting.objects.editable_by(user).values("pk")) | Q(
+        meeting__body_id__in=seat_body_ids(user)
+    )
+    person = person_of(user)
+    if person is not None:
+        details |= Q(meeting__in=Participant.objects.filter(person_id=person.pk).values("meeting_id"))
+    return Minutes.objects.filter(meeting__in=visible.values("pk")).filter(Q(published_at__isnull=False) | details)
+
+
 def minutes_of(meeting: Meeting) -> Minutes | None:
     return Minutes.objects.filter(meeting_id=meeting.pk).select_related("approved_by").first()
 

@@ -7,7 +7,8 @@ decided per row (`Meeting.objects.editable_by`) and by `services`.
 
 from ikt_portfolio.members.capacities import Capacity
 
-MODELS = ("meeting", "participant", "agendaitem", "meetingsettings")
+MODELS = ("meeting", "participant", "agendaitem", "meetingsettings", "decision", "minutes", "minutesentry",
+          "decisionsettings")  # fmt: skip
 SEAT_CAPACITIES = {
     Capacity.SECTOR_REPRESENTATIVE,
     Capacity.SECTOR_LEAD,
@@ -22,8 +23,9 @@ def default_capacity_permissions() -> dict[str, list[str]]:
     run = view + [
         f"{action}_{model}" for model in ("meeting", "participant", "agendaitem") for action in ("add", "change")
     ]
-    run += ["delete_agendaitem"]
-    admin = run + ["add_meetingsettings", "change_meetingsettings", "delete_meetingsettings", "delete_meeting"]
+    run += ["delete_agendaitem", "change_minutes", "change_minutesentry"]
+    admin = run + ["add_meetingsettings", "change_meetingsettings", "delete_meetingsettings", "delete_meeting",
+                   "add_decisionsettings", "change_decisionsettings"]  # fmt: skip
     defaults = {}
     for capacity in Capacity.values:
         if capacity == Capacity.COLLABORATION_ADMIN:

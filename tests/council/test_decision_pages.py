@@ -198,3 +198,71 @@ def test_minutes_page_queries_do_not_grow_with_items(client, council, session, t
     one, four = held_with(1), held_with(4)
     login(client, council.secretary)
     assert count(four) == count(one)
+
+
+# ------------------------------------------------------------------------------------ Desk and API
+
+
+def test_approved_minutes_are_refused_in_the_desk_and_the_api(client, council, held, world):
+    from rest_framework.test import APIClient
+
+    found = minutes.generate(held, council.secretary.user)
+    login(client, council.secretary)
+    change = reverse("admin:ikt_council_minutes_change", args=[found.pk])
+    page_ = client.get(change)
+    assert page_.status_code == 200 and 'name="introduction"' in page_.content.decode()
+    api = APIClient()
+    api.force_authenticate(council.secretary.user)
+    url = f"/api/v1/meetings/{held.pk}/minutes/"
+    assert api.patch(url, {"introduction": "Via API.", "notes": {"1": "Notat."}}, format="json").status_code == 200
+    assert Minutes.objects.get().introduction == "Via API."
+    assert api.post(f"{url}approve/").status_code == 403  # the secretary does not approve
+    api.force_authenticate(council.chair.user)
+    approved = api.post(f"{url}approve/").json()
+    assert approved["status"] == "approved" and approved["verified"] is True
+    # Desk: read-only, and a POST is refused.
+    login(client, council.secretary)
+    assert 'name="introduction"' not in client.get(change).content.decode()
+    refused = client.post(change, {"introduction": "Endret i desken.", "closing": ""})
+    assert refused.status_code == 403
+    # API: 409 with the reason.
+    api.force_authenticate(council.secretary.user)
+    response = api.patch(url, {"introduction": "Endret i API."}, format="json")
+    assert response.status_code == 409 and "godkjent" in response.json()["detail"]  # nb, the site language
+    assert api.post(url).status_code == 409  # generating again
+    assert Minutes.objects.get().introduction == "Via API." and minutes.verify(Minutes.objects.get())
+    assert api.post(f"{url}publish/").status_code == 200
+    pdf = api.get(f"/api/v1/meetings/{held.pk}/minutes/export/?language=nn&format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    api.force_authenticate(world.admin_b.user)
+    assert api.get(url).status_code == 404
+
+
+def test_decisions_through_the_api(council, session, to_council, world, later_period):
+    from rest_framework.test import APIClient
+
+    need = to_council()
+    meeting, item = session(need)
+    api = APIClient()
+    api.force_authenticate(council.member.user)
+    url = f"/api/v1/meetings/{meeting.pk}/decisions/"
+    assert api.post(url, {"item": item.pk, "action": "include", "priority": 1}).status_code == 403
+    api.force_authenticate(council.chair.user)
+    refused = api.post(url, {"item": item.pk, "action": "defer", "reason": "Senere."})
+    assert refused.status_code == 400 and "period" in refused.json()
+    created = api.post(url, {"item": item.pk, "action": "defer", "period": later_period.pk, "reason": "Senere."})
+    assert created.status_code == 201, created.content
+    decision = created.json()
+    assert decision["status"] == "open" and decision["period"]["id"] == later_period.pk
+    vote = f"{url}{decision['id']}/vote/"
+    api.force_authenticate(world.member_small.user)
+    assert api.post(vote, {"choice": "yes"}).status_code in (403, 404)
+    results = []
+    for person in (council.chair, council.member, council.member2):
+        api.force_authenticate(person.user)
+        results.append(api.post(vote, {"choice": "yes"}).json()["decided"])
+    assert results == [False, False, True]
+    api.force_authenticate(council.member.user)
+    assert api.post(vote, {"choice": "no"}).status_code == 400  # not open any more
+    listed = api.get(url).json()
+    assert [(d["action"], d["status"]) for d in listed] == [("defer", "passed")]

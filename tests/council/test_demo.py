@@ -58,3 +58,16 @@ def test_the_upcoming_agendas_hold_what_waits(demo):
     at_board = Need.objects.filter(state="board", collaboration__short_name="ORKidé")
     assert set(board.agenda_items.values_list("object_id", flat=True)) == set(at_board.values_list("pk", flat=True))
     assert at_board.exists()
+
+
+def test_the_held_meeting_s_minutes_are_approved_and_published(demo):
+    from ikt_portfolio.council import minutes
+    from ikt_portfolio.council.models import Decision, Minutes
+
+    held = Meeting.objects.get(status=Meeting.Status.HELD)
+    found = Minutes.objects.get(meeting=held)
+    assert found.is_approved and found.published_at is not None and minutes.verify(found)
+    recorded = Decision.objects.filter(agenda_item__meeting=held, status=Decision.Status.PASSED)
+    assert recorded.exists() and all(decision.log_id for decision in recorded)
+    assert any(item["decisions"] for item in found.record["items"])
+    assert minutes.render_pdf(found, "nn").startswith(b"%PDF")
