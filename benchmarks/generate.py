@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 BATCH = 1000
@@ -506,7 +507,26 @@ GOALS = [
     ("M3", "Felles arkitektur og deling av data"),
     ("M4", "Effektiv forvaltning og bedre arbeidsprosesser"),
 ]
-NEEDS_PER_COLLABORATION = 40  # on average at scale 1 (1 600 in all), in proportion to the number of members
+NEEDS_PER_COLLABORATION = 75  # on average at scale 1 (about 3 000 in all), in proportion to the number of members
+BUSIEST_FACTOR = 3  # the largest collaboration is also the busiest: three times its share (about 360 needs)
+# How the needs spread over the six service areas: health and care reports most (the benchmark's lead works there).
+AREA_WEIGHTS = [30, 20, 12, 12, 14, 12]
+# The need the change and need pages show: at the council after two rounds of questions and a reopening, so
+# its timeline is long; every other member co-signs it, and it has many comments and followers.
+RICH_ROUTE = (
+    "submit", "return", "resubmit", "take_up", "return", "resubmit", "take_up", "recommend", "reopen", "recommend",
+    "send_to_council",
+)  # fmt: skip
+RICH_COMMENTS = 40
+RICH_FOLLOWERS = 25
+# The reason the log gives for actions that require a comment.
+LOG_COMMENTS = {
+    "return": "Hvor mange brukere gjelder det, og hvilke kommuner vil være med?",
+    "merge": "Samme behov som et annet behov i faggruppen; medunderskriverne er ført over.",
+    "resolve": "Løst i drift: funksjonen finnes i dagens system og er slått på.",
+    "reject": "Avvist: dekkes av en nasjonal løsning som tas i bruk neste år.",
+    "reopen": "Faggruppen vurderer behovet på nytt etter nye opplysninger.",
+}
 # Where the needs stand (weights in percent) and the actions that took them there from the draft.
 NEED_STATES: dict[str, tuple[int, tuple[str, ...]]] = {
     "draft": (5, ()),
@@ -682,16 +702,18 @@ def phase_needs(ctx: Context, scale: float, rng: random.Random, progress) -> Non
     largest = largest_collaboration(ctx)
     council_person = ctx.users["council"].person.pk
 
-    needs, plans = [], []  # plans[i]: (route, lead user id, admin user id) of needs[i]
+    needs, plans = [], []  # plans[i]: (route, lead person, admin user id) of needs[i]
     for collaboration in ctx.collaborations:
         count = scaled(NEEDS_PER_COLLABORATION * len(ctx.members[collaboration.pk]) / mean_members, scale)
+        if collaboration.pk == largest.pk:
+            count *= BUSIEST_FACTOR
         areas = ctx.service_areas[collaboration.pk]
         staff = ctx.staff[collaboration.pk]
         leads = staff[1:]
         version = versions[collaboration.pk]
         for number in range(1, count + 1):
             state = rng.choices(states, weights)[0]
-            area_index = rng.randrange(len(areas))
+            area_index = rng.choices(range(len(areas)), AREA_WEIGHTS[: len(areas)])[0]
             if collaboration.pk == largest.pk and number == 1:
                 state, area_index = "portfolio_council", 0  # the need the change page shows
             municipality = rng.choice(ctx.members[collaboration.pk])
@@ -705,6 +727,7 @@ def phase_needs(ctx: Context, scale: float, rng: random.Random, progress) -> Non
                 cost = rng.randrange(600_000, 3_000_000, 10_000) if big else rng.randrange(50_000, 480_000, 5_000)
             days = deadlines[version.pk].get(state)
             deadline = entered + datetime.timedelta(days=days) if days else None
+            route = RICH_ROUTE if (collaboration.pk == largest.pk and number == 1) else NEED_STATES[state][1]
             needs.append(
                 Need(
                     collaboration=collaboration,
@@ -737,15 +760,18 @@ def phase_needs(ctx: Context, scale: float, rng: random.Random, progress) -> Non
                     reminder_sent_at=deadline + datetime.timedelta(days=1)
                     if deadline and deadline + datetime.timedelta(days=1) < now
                     else None,
-                    workflow_revision=1,
+                    workflow_revision=1 + len(route),  # the engine counts every move
                 )
             )
-            plans.append((NEED_STATES[state][1], leads[area_index % len(leads)].user_id, staff[0].user_id))
+            plans.append((route, leads[area_index % len(leads)], staff[0].user_id))
     with explicit_timestamps(Need, "created_at", "updated_at"):
         needs = bulk(Need, needs)
 
     goal_links, logs, ballots, ballot_votes = [], [], [], []
-    for need, (route, lead_user_id, admin_user_id) in zip(needs, plans, strict=True):
+    decided, decided_logs = [], []  # passed council ballots with their voters, and the log entries they made
+    steps_at: dict[int, list[tuple[str, datetime.datetime]]] = {}  # need id -> (action, when) of its log
+    for need, (route, lead, admin_user_id) in zip(needs, plans, strict=True):
+        lead_user_id = lead.user_id
         goals = ctx.extra["goals"][need.collaboration_id]
         for goal in rng.sample(goals, rng.choice([0, 1, 1, 2])):
             goal_links.append(Need.goals.through(need_id=need.pk, goal_id=goal.pk))
@@ -763,20 +789,34 @@ def phase_needs(ctx: Context, scale: float, rng: random.Random, progress) -> Non
         for index, action in enumerate(route, start=1):
             t = transitions[need.workflow_version_id][(state, action)]
             at = need.created_at + (need.state_entered_at - need.created_at) * index / steps
+            ballot = None
             if action in SUBMITTER_ACTIONS:
                 actor, capacity = person_user[need.submitted_by_id], Capacity.SUBMITTER
             elif action in LEAD_ACTIONS:
                 actor, capacity = lead_user_id, Capacity.SECTOR_LEAD
             elif t.committee:
-                actor, capacity = person_user.get(rng.choice(council_people)), f"committee:{t.committee}"
+                # Decided by the council's vote, as the engine records it: a passed ballot whose deciding
+                # (last) vote's caster is the log's actor.
+                voters = rng.sample(council_people, min(len(council_people), max(3, len(council_people) // 2 + 1)))
+                actor, capacity = person_user.get(voters[-1]), f"committee:{t.committee}"
+                ballot = Ballot(
+                    content_type_id=content_type_id, object_id=need.pk, collaboration_id=need.collaboration_id,
+                    transition=t, body=councils[need.collaboration_id], eligible=council_people, outcome="passed",
+                    open_key=None, opened_at=at - datetime.timedelta(hours=2), closed_at=at,
+                )  # fmt: skip
+                decided.append((ballot, voters))
             else:
                 actor, capacity = admin_user_id, Capacity.COLLABORATION_ADMIN
             logs.append(
                 TransitionLog(
                     **log_base, version_id=need.workflow_version_id, transition=t, action=action,
                     from_state=state, to_state=t.to_state.key, actor_id=actor, capacity=capacity, at=at,
+                    comment=LOG_COMMENTS.get(action, ""),
                 )
             )  # fmt: skip
+            if ballot is not None:
+                decided_logs.append(logs[-1])
+            steps_at.setdefault(need.pk, []).append((action, at))
             state = t.to_state.key
         assert state == need.state, (route, state, need.state)
         if state != "portfolio_council":
@@ -810,6 +850,10 @@ def phase_needs(ctx: Context, scale: float, rng: random.Random, progress) -> Non
         if first:
             ctx.ids["need"] = need.pk
     bulk(Need.goals.through, goal_links)
+    with explicit_timestamps(Ballot, "opened_at"):
+        passed = bulk(Ballot, [ballot for ballot, _voters in decided])
+    for log, ballot in zip(decided_logs, passed, strict=True):
+        log.ballot = ballot
     with explicit_timestamps(TransitionLog, "at"):
         bulk(TransitionLog, logs)
     with explicit_timestamps(Ballot, "opened_at"):
@@ -822,6 +866,14 @@ def phase_needs(ctx: Context, scale: float, rng: random.Random, progress) -> Non
         for ballot, cast in zip(ballots, ballot_votes, strict=True)
         for i, (voter, choice) in enumerate(cast)
     ]  # fmt: skip
+    votes += [
+        Vote(
+            ballot=ballot, voter_id=voter, cast_by_id=person_user[voter], capacity=Capacity.COUNCIL_MEMBER,
+            choice="yes", at=ballot.closed_at - datetime.timedelta(minutes=5 * (len(voters) - 1 - i)),
+        )
+        for ballot, (_unsaved, voters) in zip(passed, decided, strict=True)
+        for i, voter in enumerate(voters)
+    ]  # fmt: skip
     with explicit_timestamps(Vote, "at"):
         bulk(Vote, votes)
     by_state = {state: 0 for state in NEED_STATES}
@@ -833,7 +885,237 @@ def phase_needs(ctx: Context, scale: float, rng: random.Random, progress) -> Non
         + ", ".join(f"{state} {n}" for state, n in by_state.items())
     )
     progress(
-        f"  {len(logs)} log entries, {len(goal_links)} goal links, {len(ballots)} open ballots, {len(votes)} votes"
+        f"  {len(logs)} log entries, {len(goal_links)} goal links, {len(ballots)} open and {len(passed)} passed "
+        f"ballots, {len(votes)} votes"
+    )
+    ctx.extra["needs"] = needs
+    ctx.extra["need_plans"] = {need.pk: plan for need, plan in zip(needs, plans, strict=True)}
+    ctx.extra["need_steps"] = steps_at
+
+
+# ------------------------------------------------------------------ co-signs, comments, merges, assessments
+
+# How many other members co-sign a need, and how many comments it gets (weights in percent).
+CO_SIGN_COUNTS = {0: 35, 1: 25, 2: 15, 3: 12, 5: 8, 8: 5}
+COMMENT_COUNTS = {0: 40, 1: 20, 2: 20, 3: 12, 6: 8}
+EXTRA_FOLLOWERS = {0: 60, 1: 25, 2: 15}
+FINAL_STATES = {"converted", "merged", "resolved", "rejected", "withdrawn"}
+CO_SIGN_BENEFITS = [
+    "", "", "Vi har samme problem og bruker mye tid på det.", "Sparer oss for dobbeltarbeid hver uke.",
+    "Gir innbyggerne raskere svar.", "Gjør tjenesten mindre sårbar ved fravær.",
+]  # fmt: skip
+COMMENTS = [  # (who, is a question, text), in turn
+    ("lead", True, "Hvor mange brukere gjelder det, og har dere snakket med leverandøren?"),
+    ("submitter", False, "Rundt hundre i året. Leverandøren sier at modulen finnes, men at den koster ekstra."),
+    ("other", False, "Vi har det samme behovet og følger saken."),
+    ("lead", False, "Faggruppen tar dette opp på neste møte."),
+]
+
+
+def _weighted(rng: random.Random, weights: dict[int, int]) -> int:
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+def _between(rng: random.Random, start: datetime.datetime, end: datetime.datetime) -> datetime.datetime:
+    return start + (end - start) * rng.random() if end > start else start
+
+
+def phase_need_activity(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """What members and sector groups add to the needs, as the services would write it: co-signatures (one
+    per member, never the reporter's own, while the need is open; the co-signer follows), comments (questions
+    from the sector lead, the submitter's answers, other members' remarks), followers, merged duplicates (the
+    duplicate's municipality and co-signers carried over to the target, its people following the target) and
+    the sector group's assessment (every active default criterion scored, breadth from the co-signatures at the
+    time, the total computed as `needs.assessment` does) of every need recommended."""
+    from json import loads
+
+    from django.utils import timezone
+
+    from ikt_portfolio.members.capacities import Capacity
+    from ikt_portfolio.needs.assessment import BREADTH_KEY, DEFAULT_CRITERIA_FILE, breadth_level, compute_total
+    from ikt_portfolio.needs.models import Assessment, Comment, CoSign, Criterion, CriterionScore, Follow, Need
+
+    now = timezone.now()
+    needs = ctx.extra["needs"]
+    plans, steps_at = ctx.extra["need_plans"], ctx.extra["need_steps"]
+    rich = ctx.ids["need"]
+    user_of = {p.pk: p.user_id for people in ctx.member_people.values() for p in people}
+    user_of |= {p.pk: p.user_id for people in ctx.staff.values() for p in people}
+
+    def first(need, action):
+        return next((at for step, at in steps_at.get(need.pk, []) if step == action), None)
+
+    def open_until(need):
+        return need.state_entered_at if need.state in FINAL_STATES else now
+
+    # Co-signatures: municipality id -> (person, benefit, affected, when), per need.
+    signed: dict[int, dict[int, tuple]] = {}
+    for need in needs:
+        submitted = first(need, "submit")
+        if submitted is None:
+            continue  # a draft, or withdrawn before it was submitted: nobody else has seen it
+        others = [m for m in ctx.members[need.collaboration_id] if m.pk != need.municipality_id]
+        count = len(others) if need.pk == rich else min(len(others), _weighted(rng, CO_SIGN_COUNTS))
+        rows = {}
+        for municipality in rng.sample(others, count):
+            person = rng.choice(ctx.member_people[(need.collaboration_id, municipality.pk)])
+            at = _between(rng, submitted, min(open_until(need), submitted + datetime.timedelta(days=90)))
+            rows[municipality.pk] = (person, rng.choice(CO_SIGN_BENEFITS), rng.choice([None, 5, 40, 300]), at, "")
+        signed[need.pk] = rows
+
+    # Merged duplicates: into a need of the same collaboration that was open when the merge was made.
+    by_collaboration: dict[int, list] = {}
+    for need in needs:
+        by_collaboration.setdefault(need.collaboration_id, []).append(need)
+    merged, follows = [], {}
+    for need in needs:
+        merged_at = first(need, "merge")
+        if need.state != "merged" or merged_at is None:
+            continue
+        targets = [
+            other
+            for other in by_collaboration[need.collaboration_id]
+            if other.pk != need.pk
+            and other.state not in FINAL_STATES | {"draft"}
+            and (first(other, "submit") or now) < merged_at
+        ]
+        if not targets:
+            continue
+        target = rng.choice(targets)
+        need.merged_into_id = target.pk
+        merged.append(need)
+        carried = {need.municipality_id: (need.submitted_by, need.expected_benefit, need.affected_count)}
+        for municipality_id, (person, benefit, affected, _at, _reason) in signed.get(need.pk, {}).items():
+            carried.setdefault(municipality_id, (person, benefit, affected))
+        on_target = signed.setdefault(target.pk, {})
+        for municipality_id, (person, benefit, affected) in carried.items():
+            if municipality_id != target.municipality_id and municipality_id not in on_target:
+                on_target[municipality_id] = (person, benefit, affected, merged_at, f"merged from need {need.pk}")
+        for person in [need.submitted_by] + [row[0] for row in signed.get(need.pk, {}).values()]:
+            follows.setdefault((target.pk, user_of[person.pk]), merged_at)
+    Need.objects.bulk_update(merged, ["merged_into"], batch_size=BATCH)
+
+    co_signs = []
+    for need_id, rows in signed.items():
+        for municipality_id, (person, benefit, affected, at, _reason) in rows.items():
+            co_signs.append(
+                CoSign(
+                    need_id=need_id, municipality_id=municipality_id, person=person, expected_benefit=benefit,
+                    affected_count=affected, created_at=at,
+                )
+            )  # fmt: skip
+            follows.setdefault((need_id, user_of[person.pk]), at)
+    with explicit_timestamps(CoSign, "created_at"):
+        bulk(CoSign, co_signs)
+
+    # Comments and followers.
+    comments = []
+    for need in needs:
+        submitted = first(need, "submit")
+        if submitted is None:
+            continue
+        count = RICH_COMMENTS if need.pk == rich else _weighted(rng, COMMENT_COUNTS)
+        end = open_until(need)
+        moments = sorted(_between(rng, submitted, end) for _ in range(count))
+        lead = plans[need.pk][1]
+        signers = [row[0] for row in signed.get(need.pk, {}).values()]
+        for position, at in enumerate(moments):
+            who, question, text = COMMENTS[position % len(COMMENTS)]
+            if who == "lead":
+                author, capacity = lead, Capacity.SECTOR_LEAD
+            elif who == "submitter" or not signers:
+                author, capacity, question = need.submitted_by, Capacity.SUBMITTER, False
+            else:
+                author, capacity = rng.choice(signers), ""
+            comments.append(
+                Comment(need=need, author=author, capacity=capacity, body=text, is_question=question, created_at=at)
+            )
+        people = [p for (c, _m), members in ctx.member_people.items() if c == need.collaboration_id for p in members]
+        extra = RICH_FOLLOWERS if need.pk == rich else _weighted(rng, EXTRA_FOLLOWERS)
+        for person in rng.sample(people, min(extra, len(people))):
+            follows.setdefault((need.pk, user_of[person.pk]), _between(rng, submitted, end))
+    with explicit_timestamps(Comment, "created_at"):
+        bulk(Comment, comments)
+    with explicit_timestamps(Follow, "created_at"):
+        bulk(Follow, [Follow(need_id=n, user_id=u, created_at=at) for (n, u), at in follows.items()])
+
+    # The default assessment criteria of every collaboration, and the assessments.
+    specs = loads(DEFAULT_CRITERIA_FILE.read_text(encoding="utf-8"))
+    criteria = bulk(
+        Criterion,
+        [
+            Criterion(collaboration=c, **(spec | {"weight": Decimal(str(spec["weight"]))}))
+            for c in ctx.collaborations
+            for spec in specs
+        ],
+    )
+    by_collaboration_criteria: dict[int, list] = {}
+    for criterion in criteria:
+        by_collaboration_criteria.setdefault(criterion.collaboration_id, []).append(criterion)
+    assessments, levels_of = [], []
+    for need in needs:
+        recommended_at = first(need, "recommend")
+        if recommended_at is None:
+            continue
+        taken_up = first(need, "take_up") or need.created_at
+        assessed_at = _between(rng, taken_up, recommended_at)
+        members = len(ctx.members[need.collaboration_id])
+        signers = 1 + sum(1 for row in signed.get(need.pk, {}).values() if row[3] <= assessed_at)
+        pairs = []
+        for criterion in by_collaboration_criteria[need.collaboration_id]:
+            level = breadth_level(signers, members) if criterion.key == BREADTH_KEY else rng.randint(1, 5)
+            pairs.append((criterion, level))
+        total, _contributions = compute_total(pairs)
+        assessments.append(
+            Assessment(
+                need=need, assessed_by=plans[need.pk][1], capacity=Capacity.SECTOR_LEAD, assessed_at=assessed_at,
+                estimated_cost=need.estimated_cost, estimated_effort=need.estimated_effort, total=total,
+                recommendation="Anbefales: bred støtte og tydelig gevinst for medlemmene.",
+            )
+        )  # fmt: skip
+        levels_of.append((pairs, signers, members))
+    assessments = bulk(Assessment, assessments)
+    scores = [
+        CriterionScore(
+            assessment=assessment, criterion=criterion, score=level,
+            note=f"{signers} av {members} medlemmer meldte inn eller støttet behovet." if criterion.key == BREADTH_KEY
+            else "",
+        )
+        for assessment, (pairs, signers, members) in zip(assessments, levels_of, strict=True)
+        for criterion, level in pairs
+    ]  # fmt: skip
+    bulk(CriterionScore, scores)
+
+    largest = largest_collaboration(ctx)
+    areas = ctx.service_areas[largest.pk]
+    ctx.ids.update(service_area=areas[0].pk)
+    # A plain need to hold the rich one against: also at the council in the lead's area, with the fewest
+    # co-signatures and comments (so a query count that grows with them shows as a difference).
+    talk = {need.pk: 0 for need in needs}
+    for comment in comments:
+        talk[comment.need_id] += 1
+    plain = min(
+        (n for n in needs if n.collaboration_id == largest.pk and n.state == "portfolio_council" and n.pk != rich
+         and n.service_area_id == areas[0].pk),
+        key=lambda n: (len(signed.get(n.pk, {})) + talk[n.pk], n.pk),
+    )  # fmt: skip
+    ctx.ids["plain_need"] = plain.pk
+    # The same goals as the rich need, so the two differ only in co-signatures, comments and log entries.
+    Goals = Need.goals.through
+    Goals.objects.filter(need_id=plain.pk).delete()
+    rich_goals = list(Goals.objects.filter(need_id=rich).values_list("goal_id", flat=True))
+    bulk(Goals, [Goals(need_id=plain.pk, goal_id=goal_id) for goal_id in rich_goals])
+    queued = {
+        area.code: sum(1 for n in needs if n.service_area_id == area.pk and n.state in ("submitted", "in_sector_group"))
+        for area in areas[:2]
+    }
+    rich_need = next(need for need in needs if need.pk == rich)
+    progress(
+        f"  {len(co_signs)} co-signatures, {len(comments)} comments, {len(follows)} followers, {len(merged)} "
+        f"merged duplicates, {len(assessments)} assessments ({len(scores)} criterion scores); the need page "
+        f"shows {rich_need.reference}: {len(signed[rich])} co-signatures, {RICH_COMMENTS} comments, "
+        f"{len(RICH_ROUTE) + 1} log entries; the plain need {plain.reference}: {len(signed.get(plain.pk, {}))} "
+        f"co-signatures, {talk[plain.pk]} comments; waiting for the sector groups of {largest.short_name}: {queued}"
     )
 
 
@@ -852,6 +1134,7 @@ PHASES: list[Phase] = [
     phase_goals,
     phase_workflow_users,
     phase_needs,
+    phase_need_activity,
 ]
 
 

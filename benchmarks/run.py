@@ -365,13 +365,22 @@ def run_database(name: str, args) -> dict:
         else:
             log("[run] no test Redis URL (scripts/test-services.sh start): delivery jobs will fail to queue")
         env = {**os.environ, "IKT_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ikt_site.settings"}
-        started = time.perf_counter()
+        started, load_before = time.perf_counter(), load_average()
         completed = subprocess.run(command, cwd=ROOT, env=env)
         data = json.loads(Path(result_file.name).read_text() or "{}")
     data.update(name=name, returncode=completed.returncode, seconds=round(time.perf_counter() - started, 1))
+    data.update(load_before=load_before, load_after=load_average())
     if completed.returncode and not data.get("results"):
         data["error"] = f"the worker exited with status {completed.returncode} before measuring"
     return data
+
+
+def load_average() -> float | None:
+    """The machine's 1-minute load average: other work on it slows every number down."""
+    try:
+        return round(os.getloadavg()[0], 1)
+    except OSError:
+        return None
 
 
 def machine() -> dict:
@@ -505,7 +514,35 @@ def reading(runs: list[dict], args) -> str:
         + ("none" if not failed else ", ".join(f"{t} ({u})" for t, u in failed))
         + "."
     )
+    growth = rich_against_plain(measured)
+    if growth:
+        sentences.append(
+            "Queries of the same page for the rich need (every member co-signing, many comments, a long timeline) "
+            "against a plain one, per user: " + "; ".join(growth) + "."
+        )
     return " ".join(sentences)
+
+
+def rich_against_plain(runs: list[dict]) -> list[str]:
+    """For targets named "... (rich)" with a "... (plain)" twin: the query counts side by side, so a count that
+    grows with the rows a page shows stands out."""
+    found: dict[str, dict[str, set]] = {}
+    for run in runs:
+        rows = {(row["target"], row["user"]): row for row in run["results"]}
+        for (target, user), row in rows.items():
+            twin = rows.get((target.removesuffix(" (rich)") + " (plain)", user))
+            if target.endswith(" (rich)") and twin is not None:
+                base = target.removesuffix(" (rich)")
+                found.setdefault(base, {}).setdefault(user, set()).add((row["queries"], twin["queries"]))
+    lines = []
+    for base, users in found.items():
+        parts = []
+        for user, counts in users.items():
+            rich, plain = max(counts)
+            parts.append(f"{user} {rich} against {plain}")
+        same = all(rich == plain for counts in users.values() for rich, plain in counts)
+        lines.append(f"{base}: " + ", ".join(parts) + (" (the same)" if same else ""))
+    return lines
 
 
 def throughput_rows(run: dict) -> list[dict]:
@@ -586,7 +623,13 @@ def write_results(runs: list[dict], args, output: Path) -> None:
             lines += [f"**FAILED:** {run.get('error', 'no results')}", ""]
             continue
         lines += [
-            f"Migrate {run['migrate_seconds']} s, generate {run['generate_seconds']} s, whole run {run['seconds']} s.",
+            f"Migrate {run['migrate_seconds']} s, generate {run['generate_seconds']} s, whole run {run['seconds']} s"
+            + (
+                f"; load average (1 min) {run['load_before']} before and {run['load_after']} after, on "
+                f"{info['nproc']} CPUs."
+                if run.get("load_before") is not None
+                else "."
+            ),
             "",
             "| target | user | p50 ms | p95 ms | queries | notes |",
             "|---|---|---:|---:|---:|---|",

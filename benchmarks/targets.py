@@ -66,10 +66,29 @@ TARGETS: list[Target] = [
     ),
     # Needs and the workflow engine (issues 3 and 4).
     desk_changelist("ikt_needs", "need"),
-    Target("Desk need change (at council)", "/desk/ikt_needs/need/{need}/change/", users=("lead", "council", "admin")),
+    Target("Desk need change (rich)", "/desk/ikt_needs/need/{need}/change/", users=("lead", "council", "admin")),
     Target("Desk inbox", "/desk/ikt_workflow/workflow/inbox/", users=("lead", "council", "admin")),
     Target(
         "API workflow inbox", "/api/v1/workflow/inbox/", users=("lead", "council", "admin"), api=True, optional=True
+    ),
+    # The portal and the sector queues at national scale (issue 4). The largest collaboration is also the
+    # busiest (about 360 needs); "{need}" is its need at the council with every member co-signing, 40
+    # comments and a long timeline; "{service_area}" is its first service area (the lead's).
+    Target("Portal need list", "/portal/", users=ALL_USERS + ("lead",)),
+    Target("Portal need list, filtered", "/portal/?state=in_sector_group&service_area={service_area}&q=digital"),
+    Target("Portal need list, page 5", "/portal/?page=5"),
+    Target("Portal need list, mine", "/portal/?scope=municipality", users=("member",)),
+    Target("Portal need page (rich)", "/portal/needs/{need}/", users=ALL_USERS + WORKFLOW_USERS),
+    Target("Portal need page (plain)", "/portal/needs/{plain_need}/", users=ALL_USERS + WORKFLOW_USERS),
+    Target("Desk need change (plain)", "/desk/ikt_needs/need/{plain_need}/change/", users=("lead", "council", "admin")),
+    Target("Desk sector queue", "/desk/ikt_needs/assessment/sector-queue/", users=("lead", "member")),
+    Target("Portal sector queue", "/portal/sector/", users=("lead", "member"), optional=True),
+    Target("Portal sector queue, page 2", "/portal/sector/?area={service_area}&page=2", users=("lead",), optional=True),
+    api_list("needs"),
+    Target(
+        "API needs, filtered",
+        "/api/v1/needs/?state=in_sector_group&service_area={service_area}&search=digital",
+        api=True,
     ),
 ]
 
