@@ -13,8 +13,13 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# WeasyPrint (the minutes as PDF) needs Pango and HarfBuzz from Debian, and a font.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
 # Installed when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(PDF_PACKAGES); }
 	$(PY) -m pip install --quiet -e .
 	touch $@
 

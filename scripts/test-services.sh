@@ -2,8 +2,8 @@
 # Install, start, stop and inspect the private services the test suite needs:
 #   * MariaDB 10.11 (Debian's mariadb-server) on 127.0.0.1:$IKT_MARIADB_PORT
 #   * Redis 7       (Debian's redis-server)   on 127.0.0.1:$IKT_REDIS_PORT
-# plus the Debian packages needed to build mysqlclient, compile translations
-# and run Playwright against Debian's Chromium.
+# plus the Debian packages needed to build mysqlclient, compile translations,
+# run Playwright against Debian's Chromium and render PDFs with WeasyPrint.
 #
 # Nothing here touches the system-wide MariaDB/Redis instances: all data, pid,
 # socket and log files live under $RUN_DIR (default: <repo root>/.run), and
@@ -31,7 +31,9 @@ DB_NAME=ikt_portfolio
 DB_USER=ikt
 DB_PASSWORD=ikt
 
-APT_PACKAGES=(mariadb-server redis-server libmariadb-dev pkg-config chromium gettext)
+# The last four: Pango, HarfBuzz and a font for WeasyPrint (the minutes as PDF).
+APT_PACKAGES=(mariadb-server redis-server libmariadb-dev pkg-config chromium gettext
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 
 # mariadbd lives in /usr/sbin, which is not on a normal user's PATH.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
