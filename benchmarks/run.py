@@ -242,6 +242,7 @@ def worker(args) -> int:
             throughput = {"error": f"{type(error).__name__}: {error}"}
         else:
             log_throughput(throughput, time.perf_counter() - started)
+    computations = measure_computations()
     Path(args.result_file).write_text(
         json.dumps(
             {
@@ -254,6 +255,7 @@ def worker(args) -> int:
                 "results": results,
                 "skipped": skipped,
                 "throughput": throughput,
+                "computations": computations,
             },
             indent=1,
             ensure_ascii=False,
@@ -261,6 +263,46 @@ def worker(args) -> int:
     )
     throughput_ok = throughput is None or not throughput.get("error")
     return 0 if all(row["ok"] for row in results) and throughput_ok else 1
+
+
+def measure_computations() -> dict:
+    """What runs without pages: the portfolio solver on 500 candidates and cost allocation for 357 members ×
+    1 000 budget lines (pure computations; the database does not take part, so one run of them is enough)."""
+    from .costs import measure_costs
+    from .solver import measure_solver
+
+    found = {}
+    for name, measure in (("solver", measure_solver), ("costs", measure_costs)):
+        try:
+            found[name] = measure(log=log)
+        except Exception as error:  # keep the rest of the results; report the failure loudly
+            print(f"\n!!! {name} failed:\n{traceback.format_exc()}", file=sys.stderr)
+            found[name] = {"error": f"{type(error).__name__}: {error}"}
+    return found
+
+
+def computations_section(run: dict) -> list[str]:
+    data = run.get("computations")
+    if not data:
+        return []
+    lines = ["### Computations", "", "| computation | median ms | worst ms | notes |", "|---|---:|---:|---|"]
+    solver, costs = data.get("solver", {}), data.get("costs", {})
+    if solver.get("error"):
+        lines.append(f"| portfolio solver | | | **FAILED:** {solver['error']} |")
+    elif solver:
+        lines.append(
+            f"| portfolio solver, {solver['items']} candidates | {_ms(solver['median_ms'])} | {_ms(solver['max_ms'])} "
+            f"| {solver['status']}; {solver['chosen']} chosen; budget {solver['budget_used_share']:.0%} and capacity "
+            f"{solver['capacity_used_share']:.0%} used |"
+        )
+    if costs.get("error"):
+        lines.append(f"| cost allocation | | | **FAILED:** {costs['error']} |")
+    elif costs:
+        lines.append(
+            f"| cost allocation, {costs['members']} members × {costs['lines']} lines | {_ms(costs['median_ms'])} | "
+            f"{_ms(costs['max_ms'])} | {costs['per_line_ms']} ms a line, exact to the øre |"
+        )
+    return lines + [""]
 
 
 # ------------------------------------------------------------------------------------------------ runner
@@ -650,6 +692,7 @@ def write_results(runs: list[dict], args, output: Path) -> None:
         for skipped in run.get("skipped", []):
             lines += [f"Skipped {skipped['target']}: `{skipped['path']}` does not resolve yet.", ""]
         lines += throughput_section(run)
+        lines += computations_section(run)
     repeated: dict[tuple[str, str, int, str], list[str]] = {}
     for run in runs:
         rows = list(run.get("results", []))
