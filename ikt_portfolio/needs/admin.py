@@ -69,7 +69,10 @@ def breakdown_table(assessment) -> str:
     """The score and what it is made of, as an accessible table (shown wherever the score is)."""
     if assessment is None or assessment.pk is None:
         return "–"
-    data = assessment_rules.breakdown(assessment)
+    # The Desk renders a read-only field more than once per page: compute the breakdown once per object.
+    data = getattr(assessment, "_breakdown", None)
+    if data is None:
+        data = assessment._breakdown = assessment_rules.breakdown(assessment)
     rows = format_html_join(
         "",
         "<tr class='border-b border-base-200 dark:border-base-800'><th scope='row' class='p-2 text-left'>{}{}</th>"

@@ -160,3 +160,16 @@ def test_others_are_sent_back_with_the_reason_and_nothing_is_written(client, wor
         response = client.post(reverse("admin:ikt_needs_need_assess_need", args=[waiting.pk]), _assess_form())
     assert response.status_code == 302
     assert not Assessment.objects.exists()
+
+
+def test_the_need_page_computes_the_score_breakdown_once(client, world, taken_up):
+    from ikt_portfolio.needs import assessment
+
+    assessment.assess(taken_up, user=world.lead.user, scores={"strategic_fit": 4, "economic_benefit": 3,
+                      "quality_inhabitants": 5, "urgency": 4, "risk": 2})  # fmt: skip
+    client.force_login(world.lead.user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("admin:ikt_needs_need_change", args=[taken_up.pk]))
+    assert page.status_code == 200 and "Σ" in page.content.decode()  # the breakdown table is there
+    score_reads = [q for q in queries.captured_queries if 'FROM "ikt_needs_criterionscore"' in q["sql"]]
+    assert len(score_reads) <= 1, [q["sql"] for q in score_reads]
