@@ -1119,6 +1119,293 @@ def phase_need_activity(ctx: Context, scale: float, rng: random.Random, progress
     )
 
 
+# ------------------------------------------------------------------------------ projects, costs and meetings
+
+PROJECTS_IN_LARGEST = 1000  # times `scale`: projects of the largest collaboration, each made from an approved need
+# Where the projects stand in the KS phase routing (weights in percent) and the actions that took them there.
+PROJECT_STATES: dict[str, tuple[int, tuple[str, ...]]] = {
+    "forfase": (30, ()),
+    "forprosjekt": (30, ("start_preproject",)),
+    "gjennomforing": (25, ("start_preproject", "start_execution")),
+    "drift": (10, ("start_preproject", "start_execution", "hand_over")),
+    "stopped": (5, ("stop",)),
+}
+PROJECT_OWNER_ACTIONS = {"start_preproject", "hand_over"}
+RICH_PROJECT_YEARS = 5  # the rich project: every member, investment and operation for 5 years, many reports/risks
+RICH_PROJECT_REPORTS = 24
+RICH_PROJECT_RISKS = 30
+MEETING_AGENDA = 40  # items on the council's long agenda (needs waiting for it, then manual items)
+RISKS = [
+    "Leverandøren leverer ikke integrasjonen i tide.", "Medlemskommunene har ikke kapasitet til opplæring.",
+    "Kostnaden for lisenser øker etter første år.", "Personvernkonsekvensene er ikke avklart.",
+    "Nøkkelpersoner i prosjektet slutter.",
+]  # fmt: skip
+REPORT_COMMENTS = [
+    "Framdrift som planlagt; testing med to kommuner pågår.", "Forsinket leveranse fra leverandøren, tiltak iverksatt.",
+    "Budsjettet holder; gevinstrealiseringsplanen er oppdatert.",
+]  # fmt: skip
+
+
+def phase_projects(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """Projects of the largest collaboration, as `projects.services.create_project_from_needs` leaves them and
+    the owner then records them: each made from an approved need of its own (written here as "converted", with
+    the convert step in its log), in the KS phase routing (installed with `install_phase_workflow`, as the
+    projects' demo does) with the log of its route; a participation per submitting and co-signing member
+    (decided: most take part, some postpone, some opt out with a reason), budget lines by year split by a
+    cost-sharing key (created as the costs' demo does), status reports and risks. `ctx.ids["project"]` is the
+    rich project (every member, five years of budget lines, 24 reports, 30 risks), `ctx.ids["plain_project"]`
+    one with a single member and nothing recorded."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from ikt_portfolio.costs.models import AnnualBudgetLine, CostKey
+    from ikt_portfolio.members.capacities import Capacity
+    from ikt_portfolio.needs.models import CoSign, Need
+    from ikt_portfolio.projects import services as project_services
+    from ikt_portfolio.projects.models import BudgetLine, Participation, Project, Rag, Risk, StatusReport
+    from ikt_portfolio.workflow.models import Transition, TransitionLog
+
+    now = timezone.now()
+    largest = largest_collaboration(ctx)
+    members = ctx.members[largest.pk]
+    staff = ctx.staff[largest.pk]
+    admin = staff[0]
+    people = [p for m in members for p in ctx.member_people[(largest.pk, m.pk)]]
+    version = project_services.install_phase_workflow(largest, "ks", activate=True)
+    transitions = {
+        (t.from_state.key, t.action): t
+        for t in Transition.objects.filter(version=version).select_related("from_state", "to_state")
+    }
+    need_version = ctx.extra["workflow_versions"][largest.pk]
+    convert = Transition.objects.get(version=need_version, from_state__key="approved", action="convert")
+
+    # Cost-sharing keys as the costs' demo makes them: 50/50 equal and population, for projects and the budget.
+    year = ctx.today.year
+    keys = bulk(
+        CostKey,
+        [
+            CostKey(collaboration=largest, name="Prosjektnøkkel 50/50", applies_to=CostKey.AppliesTo.PROJECTS,
+                    decided_by="Styret, sak 12/2024", decided_on=datetime.date(year - 2, 6, 1),
+                    valid_from=datetime.date(year - 2, 1, 1)),
+            CostKey(collaboration=largest, name="Driftsnøkkel 50/50", applies_to=CostKey.AppliesTo.ANNUAL_BUDGET,
+                    decided_by="Eiermøtet, sak 3/2024", decided_on=datetime.date(year - 2, 3, 1),
+                    valid_from=datetime.date(year - 2, 1, 1)),
+        ],
+    )  # fmt: skip
+    project_key, budget_key = keys
+    bulk(
+        AnnualBudgetLine,
+        [
+            AnnualBudgetLine(
+                collaboration=largest, year=y, name=name, kind=kind, amount=Decimal(amount), key=budget_key
+            )
+            for y in (year - 1, year, year + 1)
+            for name, kind, amount in (
+                ("Felles drift og lisenser", AnnualBudgetLine.Kind.OPERATION, "12500000.00"),
+                ("Sekretariat", AnnualBudgetLine.Kind.OPERATION, "4200000.00"),
+            )
+        ],
+    )
+
+    # One approved need per project, converted: copies of the collaboration's approved needs, numbered on.
+    ours = [n for n in ctx.extra["needs"] if n.collaboration_id == largest.pk]
+    templates = [n for n in ours if n.state == "approved"] or ours
+    next_number = max(n.number for n in ctx.extra["needs"] if n.collaboration_id == largest.pk) + 1
+    count = scaled(PROJECTS_IN_LARGEST, scale)
+    states, weights = zip(*[(s, w) for s, (w, _r) in PROJECT_STATES.items()], strict=True)
+    plans, needs = [], []
+    for index in range(count):
+        template = templates[index % len(templates)]
+        need = Need(
+            **{f.attname: getattr(template, f.attname) for f in Need._meta.concrete_fields if not f.primary_key}
+        )
+        need.number = next_number + index
+        started = now - datetime.timedelta(days=rng.randint(20, 900))
+        need.created_at = started - datetime.timedelta(days=rng.randint(60, 200))
+        need.state, need.state_entered_at, need.updated_at = "converted", started, started
+        need.deadline_at = need.reminder_sent_at = None
+        need.workflow_revision = 1 + len(NEED_STATES["converted"][1])
+        needs.append(need)
+        plans.append((rng.choices(states, weights)[0] if index else "gjennomforing", started))
+    with explicit_timestamps(Need, "created_at", "updated_at"):
+        needs = bulk(Need, needs)
+    need_type = ContentType.objects.get_for_model(Need).pk
+    project_type = ContentType.objects.get_for_model(Project).pk
+
+    projects = []
+    for number, (need, (state, started)) in enumerate(zip(needs, plans, strict=True), start=1):
+        route = PROJECT_STATES[state][1]
+        entered = started + (now - started) * rng.uniform(0.3, 0.9) if route else started
+        projects.append(
+            Project(
+                collaboration=largest, number=number, title=need.title, description=need.problem,
+                expected_benefits=need.expected_benefit, expected_benefit_nok=need.expected_benefit_nok,
+                estimated_cost=need.estimated_cost, estimated_effort=need.estimated_effort, owner=admin,
+                manager=rng.choice(people), created_by=admin.user, created_at=started, updated_at=entered,
+                workflow_version=version, state=state, state_entered_at=entered, workflow_revision=1 + len(route),
+            )
+        )  # fmt: skip
+    with explicit_timestamps(Project, "created_at", "updated_at"):
+        projects = bulk(Project, projects)
+    rich, plain = projects[0], projects[1]
+    pairs = list(zip(projects, needs, strict=True))
+    Needs, Areas = Project.needs.through, Project.service_areas.through
+    bulk(Needs, [Needs(project_id=p.pk, need_id=n.pk) for p, n in pairs])
+    bulk(Areas, [Areas(project_id=p.pk, servicearea_id=n.service_area_id) for p, n in pairs])
+
+    # Logs: the need's convert step, the project's start and its route through the phases.
+    logs = []
+    for project, need in zip(projects, needs, strict=True):
+        started = project.created_at
+        logs.append(TransitionLog(
+            content_type_id=need_type, object_id=need.pk, collaboration_id=largest.pk, version_id=need_version.pk,
+            transition=convert, action="convert", from_state="approved", to_state="converted",
+            actor_id=admin.user_id, capacity=Capacity.COLLABORATION_ADMIN, at=started,
+            comment=f"Gjort til prosjektet P-{project.number}.",
+        ))  # fmt: skip
+        base = dict(content_type_id=project_type, object_id=project.pk, collaboration_id=largest.pk,
+                    version_id=version.pk)  # fmt: skip
+        logs.append(TransitionLog(**base, action="start", to_state="forfase", actor_id=admin.user_id,
+                                  capacity=Capacity.COLLABORATION_ADMIN, at=started))  # fmt: skip
+        state, route = "forfase", PROJECT_STATES[project.state][1]
+        for index, action in enumerate(route, start=1):
+            t = transitions[(state, action)]
+            at = started + (project.state_entered_at - started) * index / len(route)
+            capacity = (Capacity.PROJECT_OWNER if action in PROJECT_OWNER_ACTIONS
+                        else f"committee:{t.committee}" if t.committee else Capacity.COLLABORATION_ADMIN)  # fmt: skip
+            logs.append(TransitionLog(**base, transition=t, action=action, from_state=state, to_state=t.to_state.key,
+                                      actor_id=admin.user_id, capacity=capacity, at=at,
+                                      comment="Vedtatt." if t.comment_required else ""))  # fmt: skip
+            state = t.to_state.key
+    with explicit_timestamps(TransitionLog, "at"):
+        bulk(TransitionLog, logs)
+
+    # Participations: the submitter's and co-signers' municipalities (every member for the rich project).
+    co_signers: dict[int, list[int]] = {}
+    for need_id, municipality_id in CoSign.objects.filter(need__collaboration=largest).values_list(
+        "need_id", "municipality_id"
+    ):
+        co_signers.setdefault(need_id, []).append(municipality_id)
+    by_copy = {n.pk: templates[i % len(templates)].pk for i, n in enumerate(needs)}
+    participations, budget, reports, risks = [], [], [], []
+    statuses = [Participation.Status.PARTICIPATES] * 8 + [Participation.Status.POSTPONES, Participation.Status.OPTS_OUT]
+    for project, need in zip(projects, needs, strict=True):
+        if project.pk == rich.pk:
+            municipalities = [m.pk for m in members]
+        elif project.pk == plain.pk:
+            municipalities = [need.municipality_id]
+        else:
+            municipalities = list(dict.fromkeys([need.municipality_id, *co_signers.get(by_copy[need.pk], [])]))
+        for position, municipality_id in enumerate(municipalities):
+            status = Participation.Status.PARTICIPATES if position == 0 else rng.choice(statuses)
+            participations.append(Participation(
+                project=project, municipality_id=municipality_id, status=status,
+                postponed_until=ctx.today + datetime.timedelta(days=180) if status == "postpones" else None,
+                reason="Kommunen har nylig byttet system og venter til neste anbud." if status == "opts_out" else "",
+                decided_at=project.created_at + datetime.timedelta(days=7), decided_by_id=admin.user_id,
+            ))  # fmt: skip
+        if project.pk == plain.pk:
+            continue
+        years = RICH_PROJECT_YEARS if project.pk == rich.pk else rng.randint(1, 3)
+        cost = project.estimated_cost or Decimal(rng.randrange(100_000, 2_000_000, 10_000))
+        for offset in range(years):
+            for kind in (BudgetLine.Kind.INVESTMENT, BudgetLine.Kind.OPERATION):
+                if kind == BudgetLine.Kind.INVESTMENT and offset > 1 and project.pk != rich.pk:
+                    continue
+                amount = (Decimal(cost) / years).quantize(Decimal("0.01"))
+                if kind == BudgetLine.Kind.OPERATION:
+                    amount = (amount / 5).quantize(Decimal("0.01"))
+                budget.append(BudgetLine(project=project, year=project.created_at.year + offset, kind=kind,
+                                         amount=amount, key=project_key))  # fmt: skip
+        n_reports = RICH_PROJECT_REPORTS if project.pk == rich.pk else rng.choice([0, 1, 2, 4])
+        for r in range(n_reports):
+            at = project.created_at + datetime.timedelta(days=30 * (r + 1))
+            reports.append(StatusReport(
+                project=project, period_end=at.date(), scope=rng.choice(Rag.values), time=rng.choice(Rag.values),
+                cost=rng.choice(Rag.values), benefits=rng.choice(Rag.values), comment=rng.choice(REPORT_COMMENTS),
+                reported_by_id=project.manager.user_id, reported_at=at,
+            ))  # fmt: skip
+        n_risks = RICH_PROJECT_RISKS if project.pk == rich.pk else rng.choice([0, 1, 2, 3])
+        for _r in range(n_risks):
+            risks.append(Risk(
+                project=project, description=rng.choice(RISKS), probability=rng.randint(1, 5),
+                consequence=rng.randint(1, 5), owner=rng.choice([project.manager, admin]),
+                mitigation="Tett oppfølging i styringsgruppen.", status=rng.choice(Risk.Status.values),
+            ))  # fmt: skip
+    bulk(Participation, participations)
+    bulk(BudgetLine, budget)
+    with explicit_timestamps(StatusReport, "reported_at"):
+        bulk(StatusReport, reports)
+    bulk(Risk, risks)
+    ctx.ids.update(project=rich.pk, plain_project=plain.pk)
+    by_state = {state: sum(1 for p in projects if p.state == state) for state in PROJECT_STATES}
+    progress(
+        f"  {len(projects)} projects in {largest.short_name} ({by_state}) from as many converted needs, "
+        f"{len(participations)} participations, {len(budget)} budget lines, {len(reports)} status reports, "
+        f"{len(risks)} risks, {len(logs)} log entries; the rich project P-{rich.number}: {len(members)} members, "
+        f"{RICH_PROJECT_YEARS} years, {RICH_PROJECT_REPORTS} reports, {RICH_PROJECT_RISKS} risks"
+    )
+
+
+def phase_meetings(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """Meetings of the largest collaboration's portfolio council: past ones (held) and one upcoming with a long
+    agenda (every need waiting for the council as a document item, then manual items), each with the council's
+    seats as participants. `ctx.ids["meeting"]` is the upcoming one."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from ikt_portfolio.council.models import AgendaItem, Meeting, Participant
+    from ikt_portfolio.members.models import BodyMembership
+    from ikt_portfolio.needs.models import Need
+
+    now = timezone.now()
+    largest = largest_collaboration(ctx)
+    council = ctx.governing_bodies[largest.pk]["portfolio_council"]
+    admin = ctx.staff[largest.pk][0]
+    seats = list(
+        BodyMembership.objects.active_on().filter(body=council).values_list("person_id", "role", "represents_id")
+    )
+    meetings = []
+    for months_ago in (12, 9, 6, 3, 1, -1):
+        starts = (now - datetime.timedelta(days=30 * months_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
+        meetings.append(Meeting(
+            body=council, title=f"Porteføljerådet {starts:%d.%m.%Y}", starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=3), place="Rådhuset, møterom 2",
+            status=Meeting.Status.HELD if months_ago > 0 else Meeting.Status.PLANNED, created_by=admin.user,
+        ))  # fmt: skip
+    meetings = bulk(Meeting, meetings)
+    upcoming = meetings[-1]
+    participants = [
+        Participant(meeting=meeting, person_id=person_id, role=role, represents_id=represents_id,
+                    voting=role in BodyMembership.VOTING_ROLES,
+                    attendance="present" if meeting.status == Meeting.Status.HELD else "invited")
+        for meeting in meetings
+        for person_id, role, represents_id in seats
+    ]  # fmt: skip
+    bulk(Participant, participants)
+    need_type = ContentType.objects.get_for_model(Need)
+    waiting = [n for n in ctx.extra["needs"] if n.collaboration_id == largest.pk and n.state == "portfolio_council"]
+    items = []
+    for meeting in meetings:
+        documents = waiting[:MEETING_AGENDA] if meeting is upcoming else []
+        for order, need in enumerate(documents, start=1):
+            items.append(AgendaItem(meeting=meeting, order=order, kind=AgendaItem.Kind.DOCUMENT,
+                                    content_type=need_type, object_id=need.pk, title=need.title[:250],
+                                    presenter=admin))  # fmt: skip
+        manual = MEETING_AGENDA - len(documents) if meeting is upcoming else 6
+        for order in range(len(documents) + 1, len(documents) + manual + 1):
+            items.append(AgendaItem(meeting=meeting, order=order, title=f"Orientering {order}",
+                                    description="Status fra sekretariatet.", presenter=admin,
+                                    outcome="Tatt til orientering." if meeting.status == "held" else ""))  # fmt: skip
+    bulk(AgendaItem, items)
+    ctx.ids["meeting"] = upcoming.pk
+    progress(
+        f"  {len(meetings)} council meetings of {largest.short_name}, {len(participants)} participants, "
+        f"{len(items)} agenda items; the upcoming meeting has {MEETING_AGENDA} items "
+        f"({min(len(waiting), MEETING_AGENDA)} needs)"
+    )
+
+
 PHASES: list[Phase] = [
     phase_municipalities,
     phase_population,
@@ -1135,6 +1422,8 @@ PHASES: list[Phase] = [
     phase_workflow_users,
     phase_needs,
     phase_need_activity,
+    phase_projects,
+    phase_meetings,
 ]
 
 

@@ -105,3 +105,36 @@ TARGETS += [
         "API portfolio dashboard", "/api/v1/portfolio/dashboard/?collaboration={collaboration}", api=True, optional=True
     ),
 ]
+
+# Projects, costs and council meetings (issues 6–8). The largest collaboration has about 1 000 projects in the KS
+# phase routing; "{project}" has every member participating, five years of budget lines, 24 status reports and
+# 30 risks, "{plain_project}" one member and nothing recorded (seen by the operator and the administrator).
+# "{meeting}" is its portfolio council's upcoming meeting with a 40-item agenda (the council's seats take part).
+MEETING_USERS = ("operator", "admin", "council")
+TARGETS += [
+    Target("Portal project list", "/portal/projects/", optional=True),
+    Target(
+        "Portal project list, filtered",
+        "/portal/projects/?state=gjennomforing&service_area={service_area}&q=digital",
+        optional=True,
+    ),
+    Target("Portal project list, page 5", "/portal/projects/?page=5", optional=True),
+    Target("Portal project page (rich)", "/portal/projects/{project}/", optional=True),
+    Target(
+        "Portal project page (plain)", "/portal/projects/{plain_project}/", users=("operator", "admin"), optional=True
+    ),
+    api_list("projects", optional=True),
+    Target("API project (rich)", "/api/v1/projects/{project}/", api=True, optional=True),
+    Target("Portal meeting list", "/portal/meetings/", users=MEETING_USERS, optional=True),
+    Target("Portal meeting list, past", "/portal/meetings/?when=past", users=MEETING_USERS, optional=True),
+    Target("Portal meeting page (40 items)", "/portal/meetings/{meeting}/", users=MEETING_USERS, optional=True),
+    api_list("meetings", users=MEETING_USERS, optional=True),
+    Target("Portal costs", "/portal/costs/", users=("admin", "member"), optional=True),
+    Target(
+        "API member costs",
+        "/api/v1/costs/budget-lines/member-costs/?collaboration={collaboration}&municipality={municipality}",
+        users=("admin", "member"),
+        api=True,
+        optional=True,
+    ),
+]
