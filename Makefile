@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
-MESSAGE_APPS := core members workflow needs council portfolio costs projects portal
+MESSAGE_APPS := core members workflow needs council portfolio costs projects benefits portal
 
 .PHONY: demo test lint install install-test test-sqlite test-mariadb services-start services-stop messages check-deploy benchmark clean
 

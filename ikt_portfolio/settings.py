@@ -17,6 +17,7 @@ IKT_PORTFOLIO_APPS = [
     "ikt_portfolio.portfolio",
     "ikt_portfolio.costs",
     "ikt_portfolio.projects",
+    "ikt_portfolio.benefits",
     "ikt_portfolio.portal",
     "ikt_portfolio.api",
 ]

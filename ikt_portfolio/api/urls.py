@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from ikt_portfolio.benefits import api as benefits_api
 from ikt_portfolio.costs import api as costs_api
 from ikt_portfolio.council import api as council_api
 from ikt_portfolio.members import api as members_api
@@ -21,6 +22,7 @@ portfolio_api.register(router)
 projects_api.register(router)
 council_api.register(router)
 costs_api.register(router)
+benefits_api.register(router)
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import attachments, auth, meetings, needs, reports, sector
+from .views import benefits as benefit_views
 from .views import costs as costs_views
 from .views import portfolio as portfolio_views
 from .views import projects as project_views
@@ -62,6 +63,9 @@ urlpatterns = [
     path("portfolio/scenarios/<int:pk>/solve/", portfolio_views.solve, name="portfolio_solve"),
     path("portfolio/<str:period>/", portfolio_views.proposal, name="portfolio_period"),
     path("portfolio/<str:period>/scenarios/", portfolio_views.new_scenario, name="portfolio_new_scenario"),
+    path("benefits/", benefit_views.our_benefits, name="benefits"),
+    path("benefits/measurements/", benefit_views.measurements, name="benefits_measurements"),
+    path("benefits/targets/<int:pk>/measure/", benefit_views.record, name="benefits_record"),
     path("costs/", costs_views.member_costs, name="costs"),
     path("costs/compare/", costs_views.compare, name="costs_compare"),
     path("costs/export.xlsx", costs_views.export, name="costs_export"),

@@ -91,6 +91,7 @@ def test_translation_catalogs_are_complete_and_compiled(po, tmp_path):
 
 
 def test_every_app_has_nb_and_nn_catalogs():
-    for app in ("core", "members", "workflow", "needs", "council", "portfolio", "costs", "projects", "portal"):
+    apps = ("core", "members", "workflow", "needs", "council", "portfolio", "costs", "projects", "benefits", "portal")
+    for app in apps:
         for language in ("nb", "nn"):
             assert (ROOT / "ikt_portfolio" / app / "locale" / language / "LC_MESSAGES" / "django.po").exists()

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BenefitsConfig(AppConfig):
+    name = "ikt_portfolio.benefits"
+    label = "ikt_benefits"
+    verbose_name = _("Benefits")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from .permissions import create_capacity_permissions
+
+        post_migrate.connect(create_capacity_permissions, sender=self)

@@ -1,0 +1,156 @@
+"""Benefits realisation in the portal: "Our benefits" (a member's report: per project what it pays, what it has
+gained and the net benefit, with realisation bars) and the benefit owner's measurements page (their targets with
+what is due and late, a form per target; refusals shown on the form). Rules and numbers are
+`ikt_portfolio.benefits.services`'; who may record is `benefits.permissions`'.
+
+The report is for the member's own people; the collaboration's administrators choose any member. Only the
+collaboration the user works in now: a target of another collaboration answers 404.
+"""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Max
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from ikt_portfolio.benefits import services
+from ikt_portfolio.costs.permissions import own_municipality_id, sees_all_members
+from ikt_portfolio.members.models import Membership
+
+from ..forms import PortalForm, add_errors
+from .common import PAGE_SIZE, current_collaboration, no_collaboration, portal_login_required, render_portal
+
+
+class MeasurementForm(PortalForm):
+    period = forms.DateField(
+        label=gettext_lazy("Period"),
+        help_text=gettext_lazy("Any day in the month, quarter or year measured (YYYY-MM-DD)."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    value = forms.CharField(label=gettext_lazy("Value"), max_length=40)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+    confirm_implausible = forms.BooleanField(
+        label=gettext_lazy("The value is right although it is outside the plausible range"), required=False
+    )
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError as error:
+        raise Http404 from error
+    if not 1900 <= year <= 2100:
+        raise Http404
+    return year
+
+
+def _member(request, collaboration, year):
+    """(the member reported on, the members an administrator may choose). 404 for a member not allowed."""
+    day = datetime.date(year, 1, 1)
+    members = [
+        m.municipality
+        for m in Membership.objects.filter(collaboration=collaboration)
+        .active_on(day)
+        .select_related("municipality")
+        .order_by("municipality__number")
+    ]
+    wanted = request.GET.get("municipality")
+    if sees_all_members(request.user, collaboration.pk):
+        if wanted:
+            found = next((m for m in members if str(m.pk) == wanted), None)
+            if found is None:
+                raise Http404
+            return found, members
+        return (members[0] if members else None), members
+    own = own_municipality_id(request.user)
+    if wanted and wanted != str(own):
+        raise Http404
+    return next((m for m in members if m.pk == own), None), []
+
+
+@portal_login_required
+def our_benefits(request):
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    year = _year(request)
+    municipality, choices = _member(request, collaboration, year)
+    report = services.member_report(municipality, collaboration, year) if municipality else None
+    return render_portal(
+        request,
+        "ikt_portal/benefits_report.html",
+        {"report": report, "municipality": municipality, "choices": choices, "year": year},
+        nav="benefits",
+    )
+
+
+def _targets(request, collaboration):
+    return services.targets_of(request.user, collaboration).annotate(latest_period=Max("measurements__period"))
+
+
+def _measurements_page(request, collaboration, failed=None, status=200):  # failed: (target, bound form)
+    """The user's targets, a page at a time, each with its due/late flag and a form (the failed one bound)."""
+    targets = _targets(request, collaboration).order_by("municipality__name", "indicator__benefit__project__number",
+                                                        "indicator__name", "pk")  # fmt: skip
+    page = Paginator(targets, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = []
+    shown = list(page)
+    if failed and all(target.pk != failed[0].pk for target in shown):
+        shown.insert(0, failed[0])  # the refused form is always on the page, with its reason
+    for target in shown:
+        form = failed[1] if failed and failed[0].pk == target.pk else MeasurementForm(prefix=f"t{target.pk}")
+        rows.append({"target": target, "due": services.due(target, target.latest_period, today), "form": form})
+    return render_portal(
+        request,
+        "ikt_portal/benefits_measurements.html",
+        {"rows": rows, "page": page, "page_range": page.paginator.get_elided_page_range(page.number)},
+        status=status,
+        nav="benefits",
+    )
+
+
+@portal_login_required
+def measurements(request):
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    return _measurements_page(request, collaboration)
+
+
+@require_POST
+@portal_login_required
+def record(request, pk):
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    target = _targets(request, collaboration).filter(pk=pk).first()
+    if target is None:
+        raise Http404
+    form = MeasurementForm(request.POST, prefix=f"t{target.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_measurement(
+                target, request.user, data["period"], data["value"], data["confirm_implausible"], data["note"]
+            )
+        except PermissionDenied:
+            raise
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The value for %(indicator)s in %(member)s is recorded.")
+                % {"indicator": target.indicator.name, "member": target.municipality.name},
+            )
+            return redirect("ikt_portal:benefits_measurements")
+    return _measurements_page(request, collaboration, failed=(target, form), status=400)
