@@ -1,6 +1,7 @@
-"""The portfolio pages in a real browser (they use no JavaScript of their own): the council's secretary opens the proposal,
-creates a scenario (solved at once), locks an item in and compares with another scenario; a member reads the
-roadmap and the dashboard. Every page is checked with axe (WCAG 2.1 AA: no serious or critical violations)."""
+"""The portfolio pages in a real browser (they use no JavaScript of their own): the council's secretary opens
+the proposal, creates a scenario (solved at once), locks an item in and compares with another scenario; a
+member reads the roadmap and the dashboard. Every page is checked with axe (WCAG 2.1 AA: no serious or
+critical violations)."""
 
 import re
 

@@ -84,6 +84,16 @@ def test_candidates_are_recommended_needs_ranked_with_the_assessments_estimate(w
     assert draft.pk not in {c.need.pk for c in found}
 
 
+def test_a_need_recommended_without_an_assessment_scores_zero(world, year, report):
+    need = report(title="Ikke vurdert", estimated_cost=Decimal("1000"), estimated_effort=Decimal("1"))
+    workflow.perform(need, "submit", world.member_small.user)
+    workflow.perform(need, "take_up", world.lead.user)
+    workflow.perform(need, "recommend", world.lead.user)
+    [found] = services.candidates(year)
+    assert (found.score, found.assessed, found.assessment) == (Decimal(0), False, None)
+    assert (found.cost, found.effort, found.estimate_from) == (Decimal("1000.00"), Decimal("1.0"), "need")
+
+
 def test_deferred_needs_are_candidates_of_later_periods_only(world, year, candidate, decide):
     need = decide(candidate("Utsatt", to_council=True), "defer")
     assert need.state == "deferred"
@@ -303,4 +313,3 @@ def test_a_scenario_is_deleted_with_its_items_by_a_planner_only(world, year, fra
         services.delete_scenario(scenario, planners.member.user)
     services.delete_scenario(scenario, planners.chair.user)
     assert not Scenario.objects.exists() and not ScenarioItem.objects.exists()
-    assert workflow  # the routing module stays imported for the fixtures

@@ -9,9 +9,6 @@ decides, and says why when it refuses; nothing is written then). Periods are nam
 for the year, "2026-t1" to "2026-t3" for its tertials.
 """
 
-import datetime
-from decimal import Decimal
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -158,7 +155,7 @@ def new_scenario(request, period: str):
     except services.PortfolioError as error:
         messages.error(request, error.message)
         return redirect(back)
-    if services.limits_of(scenario) != (None, None) and None not in services.limits_of(scenario):
+    if None not in services.limits_of(scenario):  # solve at once when there is something to solve within
         try:
             services.solve(scenario, request.user)
         except services.PortfolioError as error:
@@ -377,6 +374,6 @@ def dashboard(request):
     return render_portal(
         request,
         "ikt_portal/portfolio_dashboard.html",
-        {"dashboard": found, "stages": found.stages, "today": datetime.date.today(), "Decimal": Decimal},
+        {"dashboard": found, "stages": found.stages},
         nav=NAV,
     )
