@@ -154,6 +154,7 @@ def _breakdown_of(scores: list[CriterionScore]) -> dict:
     rows = [
         {
             "criterion": score.criterion,
+            "key": score.criterion.key,
             "name": score.criterion.localized_name,
             "level": score.score,
             "descriptor": score.criterion.descriptor(score.score),

@@ -21,10 +21,10 @@ from ikt_portfolio.core.api import ModelCleanSerializer, ScopedModelViewSet
 from ikt_portfolio.core.rest import ScopedModelPermissions
 from ikt_portfolio.members.models import Collaboration
 from ikt_portfolio.members.selectors import primary_collaboration
+from ikt_portfolio.needs.assessment import breakdowns
 from ikt_portfolio.workflow.api import PersonRefSerializer, RefusalSerializer
 
 from . import selectors, services
-from .breakdowns import breakdowns
 from .models import BudgetFrame, Lock, Period, Scenario, ScenarioItem
 
 REFUSED = {

@@ -112,17 +112,30 @@ class Roadmap:
 
 
 def roadmap(collaboration, year: int) -> Roadmap:
-    """The items approved in `year`, by service area (rows) and tertial (columns); three queries."""
+    """The approved items of `year`, by service area (rows) and tertial (columns): placed in the period the
+    decision planned them for (`council.Decision.period`), else by the day they were approved; three queries."""
+    from ikt_portfolio.council.models import Decision
+
     approved_at = (
         TransitionLog.objects.filter(content_type=_need_type(), object_id=OuterRef("pk"), to_state="approved")
         .order_by("at", "pk")
         .values("at")[:1]
     )
+    planned_for = (
+        Decision.objects.filter(
+            status=Decision.Status.PASSED,
+            log__content_type=_need_type(),
+            log__object_id=OuterRef("pk"),
+            period__isnull=False,
+        )
+        .order_by("-closed_at", "-pk")
+        .values("period__starts_on")[:1]
+    )
     start, end = _start(datetime.date(year, 1, 1)), _start(datetime.date(year + 1, 1, 1))
     needs = (
         Need.objects.filter(collaboration=collaboration, state__in=APPROVED_STATES)
-        .annotate(approved_at=Subquery(approved_at))
-        .filter(approved_at__gte=start, approved_at__lt=end)
+        .annotate(approved_at=Subquery(approved_at), planned_for=Subquery(planned_for))
+        .filter(Q(planned_for__year=year) | Q(planned_for__isnull=True, approved_at__gte=start, approved_at__lt=end))
         .select_related("service_area", "municipality", "assessment")
         .order_by("service_area__order", "service_area__name", "approved_at", "pk")
     )
@@ -140,7 +153,7 @@ def roadmap(collaboration, year: int) -> Roadmap:
     rows: dict[int, dict] = {}
     count = 0
     for need in needs:
-        day = timezone.localdate(need.approved_at)
+        day = need.planned_for or timezone.localdate(need.approved_at)
         column = next(index for index, period in enumerate(periods) if period.starts_on <= day <= period.ends_on)
         row = rows.setdefault(
             need.service_area_id, {"service_area": need.service_area, "cells": [[] for _p in periods]}

@@ -7,9 +7,9 @@ The candidates of a period are the collaboration's needs the sector groups have 
 has closed yet, by their workflow state:
 
 - "recommended" (assessed and recommended by the sector group) and "portfolio_council" (sent to the council);
-- "deferred" (the council put it off to a later period), for every period that starts after the day it was
-  deferred. When decisions record the period an item is deferred to, that period (and those after it) will
-  take its place.
+- "deferred" (the council put it off to a later period): a candidate from the period its decision named
+  (`council.Decision.period`) on; deferred without a named period (e.g. by votes on the need's page outside a
+  meeting), from every period that starts after the day it was deferred.
 
 (These are the state keys of the recommended routing; a routing without them has no candidates.) An item's
 score is its assessment's total (0–100; 0 when it was never assessed). Its cost and effort are the
@@ -27,8 +27,9 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -45,6 +46,7 @@ from .permissions import may_plan, may_set_frames, planning_capacity
 
 CANDIDATE_STATES = ("recommended", "portfolio_council")
 DEFERRED_STATE = "deferred"
+DEFER_ACTION = "defer"  # the council's action that leads there
 TENTH = Decimal("0.1")
 HUNDREDTH = Decimal("0.01")
 
@@ -174,18 +176,40 @@ class Candidate:
         return self.need.assessment if self.assessed else None
 
 
-def candidate_filter(period: Period) -> Q:
+def deferred_to_start():
+    """A subquery for needs: when the period their latest deferral decision named begins (None without one)."""
+    from ikt_portfolio.council.models import Decision
+
+    return Subquery(
+        Decision.objects.filter(
+            status=Decision.Status.PASSED,
+            action=DEFER_ACTION,
+            log__content_type=ContentType.objects.get_for_model(Need),
+            log__object_id=OuterRef("pk"),
+            period__isnull=False,
+        )
+        .order_by("-closed_at", "-pk")
+        .values("period__starts_on")[:1]
+    )
+
+
+def candidate_needs(period: Period):
     """The candidate needs of `period` (see the module's docstring)."""
     start = timezone.make_aware(datetime.datetime.combine(period.starts_on, datetime.time.min))
-    return Q(collaboration_id=period.collaboration_id) & (
-        Q(state__in=CANDIDATE_STATES) | Q(state=DEFERRED_STATE, state_entered_at__lt=start)
+    deferred = Q(state=DEFERRED_STATE) & (
+        Q(deferred_to__lte=period.starts_on) | Q(deferred_to__isnull=True, state_entered_at__lt=start)
+    )
+    return (
+        Need.objects.filter(collaboration_id=period.collaboration_id)
+        .annotate(deferred_to=deferred_to_start())
+        .filter(Q(state__in=CANDIDATE_STATES) | deferred)
     )
 
 
 def candidates(period: Period) -> list[Candidate]:
     """The period's candidates, ranked (one query)."""
     needs = (
-        Need.objects.filter(candidate_filter(period))
+        candidate_needs(period)
         .select_related("assessment", "service_area", "municipality")
         .order_by("created_at", "pk")
     )

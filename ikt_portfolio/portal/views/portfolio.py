@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ikt_portfolio.core.money import format_nok
+from ikt_portfolio.needs.assessment import breakdowns
 from ikt_portfolio.portfolio import selectors, services
-from ikt_portfolio.portfolio.breakdowns import breakdowns
 from ikt_portfolio.portfolio.models import Lock, Period, Reason, Scenario, ScenarioItem
 from ikt_portfolio.portfolio.permissions import may_plan
 
