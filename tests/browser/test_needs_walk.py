@@ -21,7 +21,7 @@ SCORES = {"strategic_fit": "4", "economic_benefit": "3", "quality_inhabitants": 
 
 
 @pytest.fixture
-def people(routed_world, make_person, seat):
+def people(routed_world, make_person, seat):  # noqa: F811  (the imported fixture)
     w = routed_world
     w.kristiansund = make_person("ksund", municipality=w.large)
     school = ServiceArea.objects.create(collaboration=w.a, code="oppvekst", name="Oppvekst")
@@ -43,8 +43,6 @@ def new_page(browser, browser_context_args, live_server, username, path="/portal
 
 
 def test_a_need_from_report_to_recommendation(page, browser, browser_context_args, live_server, people):
-    w = people
-
     # 1. The submitter in Smøla (the smallest member) reports the need.
     sign_in(page, live_server, "smola", "/portal/needs/new/")
     fill_need(page, TITLE)
