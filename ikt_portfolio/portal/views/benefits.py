@@ -14,14 +14,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ikt_portfolio.benefits import services
+from ikt_portfolio.benefits import imports, services
 from ikt_portfolio.costs.permissions import own_municipality_id, sees_all_members
 from ikt_portfolio.members.models import Membership
 
@@ -40,6 +40,17 @@ class MeasurementForm(PortalForm):
     confirm_implausible = forms.BooleanField(
         label=gettext_lazy("The value is right although it is outside the plausible range"), required=False
     )
+
+
+class ImportForm(PortalForm):
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV or XLSX)"),
+        help_text=gettext_lazy(
+            "Columns: project; indicator; municipality; period; value; confirm_implausible; note. "
+            "If any row is refused, nothing is recorded."
+        ),
+    )
+    dry_run = forms.BooleanField(label=gettext_lazy("Only check the file, record nothing"), required=False)
 
 
 def _year(request) -> int:
@@ -96,7 +107,8 @@ def _targets(request, collaboration):
     return services.targets_of(request.user, collaboration).annotate(latest_period=Max("measurements__period"))
 
 
-def _measurements_page(request, collaboration, failed=None, status=200):  # failed: (target, bound form)
+def _measurements_page(request, collaboration, failed=None, status=200, import_form=None, import_result=None):
+    # failed: (target, bound form); import_form, import_result: a file import that was refused
     """The user's targets, a page at a time, each with its due/late flag and a form (the failed one bound)."""
     targets = _targets(request, collaboration).order_by("municipality__name", "indicator__benefit__project__number",
                                                         "indicator__name", "pk")  # fmt: skip
@@ -112,7 +124,13 @@ def _measurements_page(request, collaboration, failed=None, status=200):  # fail
     return render_portal(
         request,
         "ikt_portal/benefits_measurements.html",
-        {"rows": rows, "page": page, "page_range": page.paginator.get_elided_page_range(page.number)},
+        {
+            "rows": rows,
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "import_form": import_form or ImportForm(prefix="import"),
+            "import_result": import_result,
+        },
         status=status,
         nav="benefits",
     )
@@ -154,3 +172,40 @@ def record(request, pk):
             )
             return redirect("ikt_portal:benefits_measurements")
     return _measurements_page(request, collaboration, failed=(target, form), status=400)
+
+
+@require_POST
+@portal_login_required
+def import_file(request):
+    """Measurements from a CSV or XLSX file (`benefits.imports`): all rows or none, refused rows listed."""
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    form = ImportForm(request.POST, request.FILES, prefix="import")
+    if not form.is_valid():
+        return _measurements_page(request, collaboration, status=400, import_form=form)
+    dry_run = form.cleaned_data["dry_run"]
+    result = imports.import_measurements(
+        form.cleaned_data["file"], request.user, dry_run=dry_run, collaboration=collaboration
+    )
+    if not result.ok:
+        return _measurements_page(request, collaboration, status=400, import_form=form, import_result=result)
+    if dry_run:
+        messages.success(
+            request,
+            _("The file is fine: %(count)s values can be recorded. Nothing was recorded.") % {"count": result.written},
+        )
+    else:
+        messages.success(request, _("%(count)s values are recorded from the file.") % {"count": result.written})
+    return redirect("ikt_portal:benefits_measurements")
+
+
+@portal_login_required
+def import_template(request):
+    """A CSV to fill in: one row per target the user records, with the next period due."""
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    response = HttpResponse(imports.template_csv(request.user, collaboration), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="measurements.csv"'
+    return response
