@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,6 +115,41 @@ def checklist(project, action: str | None = None) -> list[tuple[GateChecklistIte
 
 def missing_checklist_items(project, action: str | None = None) -> list[GateChecklistItem]:
     return [item for item, answer in checklist(project, action) if answer is None or not answer.done]
+
+
+def condition_counts(projects) -> dict:
+    """For many projects at once (three queries): whether the checklist of the gates out of each one's phase is
+    complete, and how many members take part (not opted out). What the phase routing's conditions read."""
+    projects = [project for project in projects if project.workflow_version_id]
+    if not projects:
+        return {}
+    items = GateChecklistItem.objects.filter(
+        workflow_id__in={project.workflow_version.workflow_id for project in projects},
+        from_state__in={project.state for project in projects},
+    ).values_list("pk", "workflow_id", "from_state")
+    items_of: dict[tuple, set[int]] = {}
+    for pk, workflow_id, state in items:
+        items_of.setdefault((workflow_id, state), set()).add(pk)
+    done: dict[int, set[int]] = {}
+    for project_id, item_id in ChecklistAnswer.objects.filter(
+        project__in=projects, done=True, item_id__in={pk for pks in items_of.values() for pk in pks}
+    ).values_list("project_id", "item_id"):
+        done.setdefault(project_id, set()).add(item_id)
+    participants = dict(
+        Participation.objects.filter(project__in=projects)
+        .exclude(status="opts_out")
+        .values("project_id")
+        .annotate(n=Count("pk"))
+        .values_list("project_id", "n")
+    )
+    return {
+        project: {
+            "checklist_complete": items_of.get((project.workflow_version.workflow_id, project.state), set())
+            <= done.get(project.pk, set()),
+            "participants": participants.get(project.pk, 0),
+        }
+        for project in projects
+    }
 
 
 def missing_message(missing) -> str:

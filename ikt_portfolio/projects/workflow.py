@@ -35,11 +35,19 @@ class ProjectSubject(WorkflowSubject):
     def condition_variables(self, document):
         from . import services
 
-        return {
-            "checklist_complete": not services.missing_checklist_items(document),
-            "estimated_cost": document.estimated_cost or 0,
-            "participants": document.participations.exclude(status="opts_out").count(),
-        }
+        known = getattr(document, "_condition_counts", None)  # set by prefetch_condition_variables
+        if known is None:
+            known = {
+                "checklist_complete": not services.missing_checklist_items(document),
+                "participants": document.participations.exclude(status="opts_out").count(),
+            }
+        return {**known, "estimated_cost": document.estimated_cost or 0}
+
+    def prefetch_condition_variables(self, documents):
+        from . import services
+
+        for document, counts in services.condition_counts(documents).items():
+            document._condition_counts = counts
 
     def recipients(self, document):
         """The owner and the manager hear of each gate."""

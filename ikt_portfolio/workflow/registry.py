@@ -56,6 +56,10 @@ class WorkflowSubject:
         """Names a transition's condition may use."""
         return {}
 
+    def prefetch_condition_variables(self, documents) -> None:
+        """Load what `condition_variables` reads for many documents at once (the inbox weighs every candidate
+        document): override when the variables need queries, and keep the result on the documents."""
+
     def recipients(self, document) -> set[int]:
         """User ids told of every step (submitter, co-signers, followers)."""
         return set()

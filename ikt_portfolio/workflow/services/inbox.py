@@ -66,6 +66,7 @@ def inbox(user) -> list[InboxItem]:
             .select_related("workflow_version", *subject.select_related)
             .order_by("state_entered_at")
         )
+        subject.prefetch_condition_variables(documents)
         lookups = CommitteeLookups()
         lookups.prefetch(
             (document, transition)
