@@ -6,13 +6,12 @@ member whose benefit owner is the demo user `gevinst.halsa`, gains little."""
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ikt_portfolio.core.demo import DemoDataError, demo_reset, demo_step
+from ikt_portfolio.core.demo import DemoDataError, demo_reset, demo_step, read_yaml_fixture
 from ikt_portfolio.members.capacities import Capacity
 from ikt_portfolio.members.models import Person, RoleAssignment, ServiceArea
 from ikt_portfolio.projects.models import Participation, Project
@@ -21,21 +20,6 @@ from . import services
 from .models import Benefit, Indicator, Measurement, MemberTarget
 
 FIXTURE_FILE = "benefits.yaml"
-
-
-def _read(context: dict) -> dict:
-    path = context["fixtures_dir"] / FIXTURE_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise DemoDataError(
-            _("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": error}
-        ) from error
-    if not isinstance(data, dict) or not isinstance(data.get("projects"), list):
-        raise DemoDataError(
-            _("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": "projects"}
-        )
-    return data
 
 
 def _owners(collaboration) -> dict[int, Person]:
@@ -77,7 +61,7 @@ def _measure(target: MemberTarget, user, reached: Decimal, today: datetime.date)
     label=gettext_lazy("Benefits: benefits plans, each member's targets and two years of measurements."),
 )
 def load_benefits(context: dict, out) -> None:
-    data = _read(context)
+    data = read_yaml_fixture(context, FIXTURE_FILE, {"projects": list})
     collaboration = context["collaboration"]
     today = timezone.localdate()
     baseline = datetime.date(today.year - 2, today.month, 1)

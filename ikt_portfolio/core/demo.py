@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
+import yaml
 from django.apps import apps
 from django.db import transaction
 from django.utils.module_loading import module_has_submodule
@@ -49,6 +50,24 @@ PACKAGE_PREFIX = "ikt_portfolio."
 
 class DemoDataError(Exception):
     """The demo fixtures are missing, malformed or clash with data already in the database."""
+
+
+def read_yaml_fixture(context: dict, file_name: str, required: dict[str, type] | None = None) -> dict:
+    """The demo fixture `file_name` (a YAML mapping in the fixtures folder), with `required` keys of the given
+    types; DemoDataError naming the file otherwise."""
+    path = context["fixtures_dir"] / file_name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise DemoDataError(
+            _("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": error}
+        ) from error
+    wrong = [key for key, kind in (required or {}).items() if not isinstance((data or {}).get(key), kind)]
+    if not isinstance(data, dict) or wrong:
+        raise DemoDataError(
+            _("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": ", ".join(wrong) or "{}"}
+        )
+    return data
 
 
 @dataclass

@@ -4,32 +4,18 @@ same rules as the Desk (`full_clean`, `services.allocate`). The data is in `<fix
 
 from decimal import Decimal
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ikt_portfolio.core.demo import DemoDataError, demo_reset, demo_step
+from ikt_portfolio.core.demo import DemoDataError, demo_reset, demo_step, read_yaml_fixture
 from ikt_portfolio.members.models import Municipality
 
 from . import services
 from .models import AnnualBudgetLine, CostKey, CostKeyShare
 
 FIXTURE_FILE = "costs.yaml"
-
-
-def _read(context: dict) -> dict:
-    path = context["fixtures_dir"] / FIXTURE_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise DemoDataError(
-            _("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": error}
-        ) from error
-    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-        raise DemoDataError(_("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": "keys"})
-    return data
 
 
 def _save(instance):
@@ -40,7 +26,7 @@ def _save(instance):
 
 @demo_step(order=32, label=gettext_lazy("Costs: two cost-sharing keys and the annual budget lines."))
 def load_costs(context: dict, out) -> None:
-    data = _read(context)
+    data = read_yaml_fixture(context, FIXTURE_FILE, {"keys": list})
     collaboration = context["collaboration"]
     path = context["fixtures_dir"] / FIXTURE_FILE
     keys = {}

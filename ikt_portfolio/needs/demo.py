@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-import yaml
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -45,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ikt_portfolio.core.demo import DemoDataError, demo_reset, demo_step
+from ikt_portfolio.core.demo import DemoDataError, demo_reset, demo_step, read_yaml_fixture
 from ikt_portfolio.core.errors import DomainError
 from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.models import Ballot, Notification, TransitionLog, Vote
@@ -403,20 +402,9 @@ def _text(rest) -> str:
     return str(rest[0]).strip() if rest else ""
 
 
-def _read(path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        message = _("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": error}
-        raise DemoDataError(message) from error
-    if not isinstance(data, dict):
-        raise DemoDataError(_("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": "{}"})
-    return data
-
-
 @demo_step(order=30, label=gettext_lazy("Needs: goals, and needs at every step of the workflow."))
 def load_needs(context: dict, out) -> None:
-    data = _read(context["fixtures_dir"] / FIXTURE_FILE)
+    data = read_yaml_fixture(context, FIXTURE_FILE)
     collaboration = context["collaboration"]
     goals = {}
     for spec in data.get("goals", []):

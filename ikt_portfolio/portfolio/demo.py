@@ -1,12 +1,11 @@
 """Demo: this year and its tertials, the year's budget frame (decided) and one scenario solved within it, all
 through `services` as the administrator would do it. The numbers are in `<fixtures_dir>/portfolio.yaml`."""
 
-import yaml
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ikt_portfolio.core.demo import DemoDataError, demo_reset, demo_step
+from ikt_portfolio.core.demo import DemoDataError, demo_reset, demo_step, read_yaml_fixture
 
 from . import services
 from .models import Period, Scenario
@@ -14,25 +13,12 @@ from .models import Period, Scenario
 FIXTURE_FILE = "portfolio.yaml"
 
 
-def _read(context: dict) -> dict:
-    path = context["fixtures_dir"] / FIXTURE_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise DemoDataError(
-            _("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": error}
-        ) from error
-    if not isinstance(data, dict) or not isinstance(data.get("frame"), dict):
-        raise DemoDataError(_("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": "frame"})
-    return data
-
-
 @demo_step(
     order=35,
     label=gettext_lazy("Portfolio: this year and its tertials, the year's budget frame and a solved scenario."),
 )
 def load_portfolio(context: dict, out) -> None:
-    data = _read(context)
+    data = read_yaml_fixture(context, FIXTURE_FILE, {"frame": dict})
     collaboration = context["collaboration"]
     planner = context["users"].get(data.get("planner", "admin"))
     if planner is None:

@@ -6,13 +6,12 @@ status reports and risks. The data is in `<fixtures_dir>/projects.yaml`."""
 import datetime
 from decimal import Decimal
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ikt_portfolio.core.demo import DemoDataError, demo_reset, demo_step
+from ikt_portfolio.core.demo import DemoDataError, demo_reset, demo_step, read_yaml_fixture
 from ikt_portfolio.core.errors import DomainError
 from ikt_portfolio.workflow import services as workflow
 
@@ -20,21 +19,6 @@ from . import services
 from .models import Project
 
 FIXTURE_FILE = "projects.yaml"
-
-
-def _read(context: dict) -> dict:
-    path = context["fixtures_dir"] / FIXTURE_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise DemoDataError(
-            _("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": error}
-        ) from error
-    if not isinstance(data, dict) or not isinstance(data.get("projects"), list):
-        raise DemoDataError(
-            _("The demo fixture %(path)s cannot be read: %(error)s") % {"path": path, "error": "projects"}
-        )
-    return data
 
 
 def _user(context, username):
@@ -114,7 +98,7 @@ def load_projects(context: dict, out) -> None:
     from ikt_portfolio.costs.models import CostKey
     from ikt_portfolio.needs.models import Need
 
-    data = _read(context)
+    data = read_yaml_fixture(context, FIXTURE_FILE, {"projects": list})
     collaboration = context["collaboration"]
     owner = _user(context, data.get("owner", "prosjekteier"))
     manager_user = context["users"].get(data.get("manager", ""))
