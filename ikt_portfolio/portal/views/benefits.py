@@ -22,11 +22,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ikt_portfolio.benefits import imports, services
-from ikt_portfolio.costs.permissions import own_municipality_id, sees_all_members
-from ikt_portfolio.members.models import Membership
 
 from ..forms import PortalForm, add_errors
-from .common import PAGE_SIZE, current_collaboration, no_collaboration, portal_login_required, render_portal
+from .common import (
+    PAGE_SIZE,
+    chosen_member,
+    current_collaboration,
+    no_collaboration,
+    portal_login_required,
+    render_portal,
+)
 
 
 class MeasurementForm(PortalForm):
@@ -63,37 +68,13 @@ def _year(request) -> int:
     return year
 
 
-def _member(request, collaboration, year):
-    """(the member reported on, the members an administrator may choose). 404 for a member not allowed."""
-    day = datetime.date(year, 1, 1)
-    members = [
-        m.municipality
-        for m in Membership.objects.filter(collaboration=collaboration)
-        .active_on(day)
-        .select_related("municipality")
-        .order_by("municipality__number")
-    ]
-    wanted = request.GET.get("municipality")
-    if sees_all_members(request.user, collaboration.pk):
-        if wanted:
-            found = next((m for m in members if str(m.pk) == wanted), None)
-            if found is None:
-                raise Http404
-            return found, members
-        return (members[0] if members else None), members
-    own = own_municipality_id(request.user)
-    if wanted and wanted != str(own):
-        raise Http404
-    return next((m for m in members if m.pk == own), None), []
-
-
 @portal_login_required
 def our_benefits(request):
     collaboration = current_collaboration(request)
     if collaboration is None:
         return no_collaboration(request)
     year = _year(request)
-    municipality, choices = _member(request, collaboration, year)
+    municipality, choices = chosen_member(request, collaboration, datetime.date(year, 1, 1))
     report = services.member_report(municipality, collaboration, year) if municipality else None
     return render_portal(
         request,

@@ -1,6 +1,7 @@
 """What every portal page shares: the login gate, the collaboration the user works in, the page frame."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
@@ -62,3 +63,27 @@ def no_collaboration(request):
 def may_report(user, collaboration) -> bool:
     person = person_of(user)
     return bool(person and person.municipality_id and has_capacity(user, Capacity.SUBMITTER, collaboration.pk))
+
+
+def chosen_member(request, collaboration, day):
+    """(the member municipality a per-member page reports on, the members the user may choose from): those
+    who see every member's figures (`costs.permissions.sees_all_members`) choose with ?municipality= (the first
+    by default); others see their own municipality only, and 404 for any other. None when the user has no
+    municipality in the collaboration."""
+    from ikt_portfolio.costs.permissions import own_municipality_id, sees_all_members
+    from ikt_portfolio.members.models import Membership
+
+    memberships = Membership.objects.filter(collaboration=collaboration).active_on(day).select_related("municipality")
+    members = [m.municipality for m in memberships.order_by("municipality__number")]
+    wanted = request.GET.get("municipality")
+    if sees_all_members(request.user, collaboration.pk):
+        if wanted:
+            found = next((m for m in members if str(m.pk) == wanted), None)
+            if found is None:
+                raise Http404
+            return found, members
+        return (members[0] if members else None), members
+    own = own_municipality_id(request.user)
+    if wanted and wanted != str(own):
+        raise Http404
+    return next((m for m in members if m.pk == own), None), []

@@ -20,11 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from ikt_portfolio.costs import services
 from ikt_portfolio.costs.models import AnnualBudgetLine, CostKey
 from ikt_portfolio.costs.permissions import own_municipality_id, sees_all_members
-from ikt_portfolio.members.models import Membership
 from ikt_portfolio.needs import exports
 
 from ..forms import PortalForm
-from .common import current_collaboration, no_collaboration, portal_login_required, render_portal
+from .common import chosen_member, current_collaboration, no_collaboration, portal_login_required, render_portal
 
 HISTORY_YEARS = 6
 
@@ -43,31 +42,6 @@ def _year(request) -> int:
     if not 1900 <= year <= 2100:
         raise Http404
     return year
-
-
-def _members(collaboration, year):
-    day = services.allocation_day(year)
-    memberships = Membership.objects.filter(collaboration=collaboration).active_on(day).select_related("municipality")
-    return [m.municipality for m in memberships.order_by("municipality__number")]
-
-
-def _municipality(request, collaboration, year):
-    """(the member whose computation is shown, the members the user may choose from). 404 for a member the user
-    may not see; None when the user has no municipality (they see the totals only)."""
-    everyone = sees_all_members(request.user, collaboration.pk)
-    members = _members(collaboration, year)
-    wanted = request.GET.get("municipality")
-    if everyone:
-        if wanted:
-            found = next((m for m in members if str(m.pk) == wanted), None)
-            if found is None:
-                raise Http404
-            return found, members
-        return (members[0] if members else None), members
-    own = own_municipality_id(request.user)
-    if wanted and wanted != str(own):
-        raise Http404
-    return next((m for m in members if m.pk == own), None), []
 
 
 def _explain(share) -> list[tuple[str, str]]:
@@ -98,7 +72,7 @@ def member_costs(request):
     if collaboration is None:
         return no_collaboration(request)
     year = _year(request)
-    municipality, choices = _municipality(request, collaboration, year)
+    municipality, choices = chosen_member(request, collaboration, services.allocation_day(year))
     everyone = sees_all_members(request.user, collaboration.pk)
     years = sorted(
         set(
@@ -230,7 +204,7 @@ def export(request):
     if collaboration is None:
         return no_collaboration(request)
     year = _year(request)
-    municipality, _choices = _municipality(request, collaboration, year)
+    municipality, _choices = chosen_member(request, collaboration, services.allocation_day(year))
     everyone = sees_all_members(request.user, collaboration.pk) and not request.GET.get("municipality")
     values = []
     for entry in services.collaboration_costs(collaboration, [year]):
