@@ -291,7 +291,13 @@ def act(
 
 def perform(document, action: str, user, *, comment: str = "", revision: int | None = None) -> TransitionLog:
     """Take `action` on `document` as `user`. Raises ActionRefused (not allowed now, with the reason) or
-    WorkflowConflict (someone else changed the document first)."""
+    WorkflowConflict (someone else changed the document first).
+
+    `revision` is the workflow revision the person saw when they chose the action (the Desk, portal and API
+    send the page's); without it, the revision of `document` as the caller loaded it. Either way an action
+    chosen on a state that has since moved on is a conflict, never carried out on the new state."""
+    if revision is None:
+        revision = document.workflow_revision
     with transaction.atomic():
         fresh = _fresh(document)
         if revision is not None and fresh.workflow_revision != revision:
