@@ -10,6 +10,7 @@ class BenefitsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from . import workflow  # noqa: F401  (the engine's registration)
         from .permissions import create_capacity_permissions
 
         post_migrate.connect(create_capacity_permissions, sender=self)

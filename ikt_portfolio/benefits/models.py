@@ -14,13 +14,15 @@ from ikt_portfolio.core.audit import audited
 from ikt_portfolio.core.money import MoneyField
 from ikt_portfolio.members.models import CollaborationScoped
 from ikt_portfolio.members.permissions import ScopedQuerySet
+from ikt_portfolio.workflow.models import WorkflowDocument
 
 TEXT_LIMIT = 5000
 VALUE = {"max_digits": 18, "decimal_places": 4}
 
 
-class Benefit(CollaborationScoped, models.Model):
-    """Something a project should gain the members, realised in their own services."""
+class Benefit(CollaborationScoped, WorkflowDocument):
+    """Something a project should gain the members, realised in their own services. Its lifecycle (identified,
+    planned, being realised, realised / partly / not realised, verified) is a workflow (`benefits.workflow`)."""
 
     scope_path = "project__collaboration"
     scope_fields = ("project",)
@@ -60,7 +62,7 @@ class Benefit(CollaborationScoped, models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("What the benefit is worth to each participating member in a year when fully realised."),
     )
-    history = audited()
+    history = audited(excluded_fields=list(WorkflowDocument.ENGINE_FIELDS))
 
     objects = ScopedQuerySet.as_manager()
 
@@ -172,7 +174,10 @@ class MemberTarget(CollaborationScoped, models.Model):
         verbose_name=_("benefit owner"),
         help_text=_("A person of that municipality (gevinstansvarlig)."),
     )
-    history = audited()
+    # The missing period the owner was last reminded of, and escalated for: each late period is told once.
+    reminded_for = models.DateField(null=True, blank=True, editable=False)
+    escalated_for = models.DateField(null=True, blank=True, editable=False)
+    history = audited(excluded_fields=["reminded_for", "escalated_for"])
 
     objects = ScopedQuerySet.as_manager()
 
