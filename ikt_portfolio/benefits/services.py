@@ -47,7 +47,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -302,21 +302,32 @@ class MemberReport:
         return self.benefit_total - self.cost
 
 
-def _project_costs(municipality, collaboration, year, loader=None) -> tuple[dict, dict]:
-    from ikt_portfolio.costs import services as costs
-
-    lines = [c for c in costs.member_costs(municipality, collaboration, year, loader) if c.item.source == "project"]
-    line_ids = {int(c.item.reference.rsplit("-", 1)[1]) for c in lines}
-    project_of = dict(BudgetLine.objects.filter(pk__in=line_ids).values_list("pk", "project_id"))
-    totals: dict[int, Decimal] = {}
+def project_cost_shares(allocated) -> tuple[dict[tuple[int, int], Decimal], dict[int, list[str]]]:
+    """From `costs.services.collaboration_costs(...)` (every member's shares at once): {(project id, municipality
+    id): the member's share of the project's budget lines} and {project id: why a line could not be allocated}.
+    One query (the budget lines' projects), whatever the number of members."""
+    lines = [a for a in allocated if a.item.source == "project"]
+    line_ids = {int(a.item.reference.rsplit("-", 1)[1]) for a in lines}
+    project_of = dict(BudgetLine.objects.filter(pk__in=line_ids).values_list("pk", "project_id")) if line_ids else {}
+    totals: dict[tuple[int, int], Decimal] = {}
     errors: dict[int, list[str]] = {}
     for cost in lines:
         project_id = project_of.get(int(cost.item.reference.rsplit("-", 1)[1]))
         if cost.error:
             errors.setdefault(project_id, []).append(f"{cost.item.name}: {cost.error}")
-        if cost.share is not None:
-            totals[project_id] = totals.get(project_id, ZERO) + cost.share.amount
+        for share in cost.shares:
+            key = (project_id, share.member.pk)
+            totals[key] = totals.get(key, ZERO) + share.amount
     return totals, errors
+
+
+def _project_costs(municipality, collaboration, year, loader=None) -> tuple[dict, dict]:
+    from ikt_portfolio.costs import services as costs
+
+    totals, errors = project_cost_shares(costs.collaboration_costs(collaboration, [year], loader))
+    return {
+        project_id: amount for (project_id, member_id), amount in totals.items() if member_id == municipality.pk
+    }, errors
 
 
 def _benefit_line(benefit: Benefit, targets: dict, year_end: datetime.date) -> BenefitLine:
@@ -347,6 +358,25 @@ def _benefit_line(benefit: Benefit, targets: dict, year_end: datetime.date) -> B
     return BenefitLine(benefit, basis, lines, level, value)
 
 
+def with_targets(benefits, year_end: datetime.date, targets=None):
+    """`benefits` with what `_benefit_line` reads, in four queries whatever the rows: the service area, the
+    indicators (by name), each indicator's `member_targets` (of `targets`, default all members) and each target's
+    latest measurement in or before `year_end` (only that one is read: the realisation uses the latest value)."""
+    latest = Measurement.objects.filter(target_id=OuterRef("target_id"), period__lte=year_end).order_by("-period")
+    measurements = Measurement.objects.filter(period__lte=year_end, period=Subquery(latest.values("period")[:1]))
+    targets = (targets if targets is not None else MemberTarget.objects.all()).prefetch_related(
+        Prefetch("measurements", queryset=measurements.order_by("period"))
+    )
+    return (
+        benefits.select_related("service_area")
+        .prefetch_related(
+            Prefetch("indicators", queryset=Indicator.objects.order_by("name", "pk")),
+            Prefetch("indicators__targets", queryset=targets.order_by("pk"), to_attr="member_targets"),
+        )
+        .order_by("project_id", "name", "pk")
+    )
+
+
 def member_report(municipality, collaboration, year: int, loader=None) -> MemberReport:
     """What the member pays and gains per project in the year (see the module's docstring); a bounded number of
     queries, whatever the number of projects, benefits and measurements."""
@@ -359,17 +389,10 @@ def member_report(municipality, collaboration, year: int, loader=None) -> Member
     )
     costs, errors = _project_costs(municipality, collaboration, year, loader)
     project_ids = [p.project_id for p in participations]
-    targets = MemberTarget.objects.filter(municipality=municipality).prefetch_related(
-        Prefetch("measurements", queryset=Measurement.objects.filter(period__lte=year_end).order_by("period"))
-    )
-    benefits = (
-        Benefit.objects.filter(project_id__in=project_ids)
-        .select_related("service_area")
-        .prefetch_related(
-            Prefetch("indicators", queryset=Indicator.objects.order_by("name", "pk")),
-            Prefetch("indicators__targets", queryset=targets, to_attr="member_targets"),
-        )
-        .order_by("project_id", "name", "pk")
+    benefits = with_targets(
+        Benefit.objects.filter(project_id__in=project_ids),
+        year_end,
+        MemberTarget.objects.filter(municipality=municipality),
     )
     per_project: dict[int, list[BenefitLine]] = {}
     for benefit in benefits:
