@@ -1406,6 +1406,182 @@ def phase_meetings(ctx: Context, scale: float, rng: random.Random, progress) -> 
     )
 
 
+# ------------------------------------------------------------------------------ benefits realisation
+
+BENEFITS_PER_PROJECT = (2, 4)  # benefits on each project of the largest collaboration (the rich project: 4)
+MEASUREMENT_YEARS = 5  # every member's baseline is this many years back; monthly values since then
+MEASUREMENT_FLUSH = 20_000  # measurements held in memory before they are written
+# (name, type, gain, monetary, yearly value in NOK per member or None); the value varies ±50 % per benefit.
+BENEFIT_KINDS = [
+    ("Spart tid i saksbehandlingen", "efficiency", "productivity", True, 180_000),
+    ("Lavere lisenskostnader", "economic", "cost_cut", True, 120_000),
+    ("Færre utskrifter og porto", "economic", "cost_cut", True, 40_000),
+    ("Bedre tjenester for innbyggerne", "quality", "none", False, None),
+    ("Færre avvik", "quality", "none", False, None),
+    ("Mindre sårbar drift", "reduced_vulnerability", "none", False, None),
+    ("Raskere svar til innbyggerne", "efficiency", "productivity", True, 90_000),
+]
+# (name, unit, direction, baseline range, change towards the target as a share of the baseline, plausible max)
+INDICATOR_KINDS = [
+    ("Timer spart per måned", "timer per måned", "higher", (20, 400), 0.8, 5000),
+    ("Saksbehandlingstid", "dager", "lower", (10, 60), -0.4, 365),
+    ("Andel digitale søknader", "prosent", "higher", (10, 50), 0.6, 100),
+    ("Antall avvik per måned", "avvik", "lower", (5, 80), -0.5, 1000),
+    ("Kostnad per måned", "NOK", "lower", (20_000, 400_000), -0.25, 10_000_000),
+]
+# Per benefit: no indicator yet ("not measurable yet"), one or two. Per indicator: how often it is measured.
+INDICATOR_COUNTS = {0: 15, 1: 55, 2: 30}
+SCHEDULE_WEIGHTS = {"monthly": 80, "quarterly": 15, "yearly": 5}
+BENEFIT_STATES = {"identified": 10, "planned": 20, "being_realised": 60, "realised": 10}
+
+
+def _periods_since(first: datetime.date, last: datetime.date, months: int) -> list[datetime.date]:
+    periods, index, stop = [], first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
+    while index <= stop:
+        periods.append(datetime.date(index // 12, index % 12 + 1, 1))
+        index += months
+    return periods
+
+
+def phase_benefits(ctx: Context, scale: float, rng: random.Random, progress) -> None:
+    """Benefits plans on the largest collaboration's projects (the national-scale worst case of the member
+    report), as the Desk and `benefits.services.record_measurement` would leave them: 2–4 benefits per project
+    (a mix of the four types; some monetary with a yearly value per member, some with no indicator, listed as
+    "not measurable yet"), 0–2 indicators each (mostly monthly), a target per member taking part (participating
+    or postponing; not one that opted out) with its baseline five years back and the member's benefit owner, and
+    a measurement for every period since the baseline: 60 a target when monthly. Benefits are written directly
+    in a lifecycle state (no workflow version). Scaled with the projects (`scale`); the five years are fixed.
+    Users: `benefit_large` and `benefit_small` are the benefit owners of the collaboration's largest and
+    smallest member (by population), `member_small` a plain sector representative of the smallest."""
+    from django.utils import timezone
+
+    from ikt_portfolio.benefits import services as benefit_services
+    from ikt_portfolio.benefits.models import Benefit, Indicator, Measurement, MemberTarget
+    from ikt_portfolio.projects.models import Participation, Project
+
+    now = timezone.now()
+    today = ctx.today
+    largest = largest_collaboration(ctx)
+    members = ctx.members[largest.pk]
+    areas = ctx.service_areas[largest.pk]
+    owners = {m.pk: (p := ctx.member_people[(largest.pk, m.pk)])[min(2, len(p) - 1)] for m in members}
+    rich_id = ctx.ids.get("project")
+    projects = list(Project.objects.filter(collaboration=largest).order_by("number").values_list("pk", flat=True))
+    taking_part: dict[int, list[int]] = {}
+    for project_id, municipality_id in (
+        Participation.objects.filter(project__collaboration=largest)
+        .exclude(status=Participation.Status.OPTS_OUT)
+        .order_by("project_id", "municipality_id")
+        .values_list("project_id", "municipality_id")
+    ):
+        taking_part.setdefault(project_id, []).append(municipality_id)
+
+    states, state_weights = zip(*BENEFIT_STATES.items(), strict=True)
+    benefits = []
+    for project_id in projects:
+        count = BENEFITS_PER_PROJECT[1] if project_id == rich_id else rng.randint(*BENEFITS_PER_PROJECT)
+        for kind_index in rng.sample(range(len(BENEFIT_KINDS)), count):
+            name, type_, gain, monetary, value = BENEFIT_KINDS[kind_index]
+            state = rng.choices(states, state_weights)[0]
+            benefits.append(Benefit(
+                project_id=project_id, name=name, type=type_, gain=gain, monetary=monetary,
+                yearly_value=Decimal(int(value * rng.uniform(0.5, 1.5)) // 1000 * 1000) if monetary else None,
+                service_area=rng.choice(areas), description="Syntetisk gevinst for ytelsestesten.",
+                state=state, state_entered_at=now - datetime.timedelta(days=rng.randint(10, 400)),
+            ))  # fmt: skip
+    benefits = bulk(Benefit, benefits)
+
+    counts, count_weights = zip(*INDICATOR_COUNTS.items(), strict=True)
+    schedules, schedule_weights = zip(*SCHEDULE_WEIGHTS.items(), strict=True)
+    indicators, specs = [], []
+    for benefit in benefits:
+        # The rich project's benefits are all measured monthly (the page shows every member's latest value).
+        count = 1 if benefit.project_id == rich_id else rng.choices(counts, count_weights)[0]
+        for kind_index in rng.sample(range(len(INDICATOR_KINDS)), count):
+            name, unit, direction, _range, _change, high = INDICATOR_KINDS[kind_index]
+            schedule = "monthly" if benefit.project_id == rich_id else rng.choices(schedules, schedule_weights)[0]
+            indicators.append(Indicator(
+                benefit=benefit, name=name, unit=unit, direction=direction, schedule=schedule,
+                method="Uttrekk fra fagsystemet.", plausible_min=Decimal(0), plausible_max=Decimal(high),
+            ))  # fmt: skip
+            specs.append(INDICATOR_KINDS[kind_index])
+    indicators = bulk(Indicator, indicators)
+
+    # Baselines five years back (the first day of the month), targets at the end of next year.
+    baseline = datetime.date(today.year - MEASUREMENT_YEARS, today.month, 1)
+    target_date = datetime.date(today.year + 1, 12, 31)
+    small = min(members, key=lambda m: ctx.population[m.pk])
+    project_of = {b.pk: b.project_id for b in benefits}
+    targets, plans = [], []
+    for indicator, (_name, _unit, _direction, (low, high), change, _max) in zip(indicators, specs, strict=True):
+        for municipality_id in taking_part.get(project_of[indicator.benefit_id], []):
+            start = Decimal(rng.randint(low, high))
+            goal = (start * Decimal(1 + change)).quantize(Decimal("0.1"))
+            # How far the member gets in the five years: small members often gain little.
+            reached = rng.uniform(0.0, 0.5) if ctx.population[municipality_id] < 3000 else rng.uniform(0.3, 1.2)
+            targets.append(MemberTarget(
+                indicator=indicator, municipality_id=municipality_id, baseline_date=baseline, baseline_value=start,
+                target_value=goal, target_date=target_date, owner=owners[municipality_id],
+            ))  # fmt: skip
+            plans.append((indicator.schedule, start, goal, reached))
+    targets = bulk(MemberTarget, targets)
+
+    # Every period since the baseline up to the last complete one: 60 monthly values, 20 quarterly, 5 yearly.
+    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    periods = {
+        schedule: _periods_since(
+            benefit_services.period_start(baseline, schedule),
+            benefit_services.period_start(last_month, schedule),
+            benefit_services.MONTHS[schedule],
+        )
+        for schedule in SCHEDULE_WEIGHTS
+    }
+    periods = {s: [p for p in ps if benefit_services.next_period(p, s) <= today] for s, ps in periods.items()}
+    tenth = Decimal("0.1")
+    written, buffer, started = 0, [], time.perf_counter()
+    with explicit_timestamps(Measurement, "entered_at"):
+        for target, (schedule, start, goal, reached) in zip(targets, plans, strict=True):
+            dates = periods[schedule]
+            step = (goal - start) * Decimal(str(round(reached, 3)))
+            user_id = owners[target.municipality_id].user_id
+            for index, period in enumerate(dates):
+                share = Decimal(index) / Decimal(max(len(dates) - 1, 1))
+                wobble = Decimal(rng.randint(-30, 30)) / Decimal(1000)
+                value = max(Decimal(0), (start + step * share + abs(goal - start) * wobble).quantize(tenth))
+                entered = datetime.datetime.combine(
+                    benefit_services.next_period(period, schedule), datetime.time(9), tzinfo=datetime.UTC
+                )
+                buffer.append(Measurement(target_id=target.pk, period=period, value=value, entered_by_id=user_id,
+                                          entered_at=entered))  # fmt: skip
+            if len(buffer) >= MEASUREMENT_FLUSH:
+                Measurement.objects.bulk_create(buffer, batch_size=BATCH)
+                written += len(buffer)
+                buffer = []
+                if written // 100_000 != (written - MEASUREMENT_FLUSH) // 100_000:
+                    progress(f"    {written} measurements ({time.perf_counter() - started:.0f} s)")
+        Measurement.objects.bulk_create(buffer, batch_size=BATCH)
+        written += len(buffer)
+
+    ctx.users.update(
+        benefit_large=owners[ctx.ids["municipality"]].user,
+        benefit_small=owners[small.pk].user,
+        member_small=(p := ctx.member_people[(largest.pk, small.pk)])[min(4, len(p) - 1)].user,
+    )
+    ctx.ids.update(small_municipality=small.pk, report_year=today.year - 1)
+    per_member = {m: sum(1 for t in targets if t.municipality_id == m) for m in (ctx.ids["municipality"], small.pk)}
+    projects_of = {m: sum(1 for ids in taking_part.values() if m in ids) for m in per_member}
+    without = len({b.pk for b in benefits} - {i.benefit_id for i in indicators})
+    progress(
+        f"  {len(benefits)} benefits on {len(projects)} projects of {largest.short_name} "
+        f"({sum(1 for b in benefits if b.monetary)} monetary, {without} with no indicator), {len(indicators)} "
+        f"indicators ({sum(1 for i in indicators if i.schedule == 'monthly')} monthly), {len(targets)} member targets, "
+        f"{written} measurements ({len(periods['monthly'])} a monthly target); the largest member takes part in "
+        f"{projects_of[ctx.ids['municipality']]} projects with {per_member[ctx.ids['municipality']]} targets, the "
+        f"smallest ({small.name}, population {ctx.population[small.pk]}) in {projects_of[small.pk]} with "
+        f"{per_member[small.pk]}"
+    )
+
+
 PHASES: list[Phase] = [
     phase_municipalities,
     phase_population,
@@ -1424,6 +1600,7 @@ PHASES: list[Phase] = [
     phase_need_activity,
     phase_projects,
     phase_meetings,
+    phase_benefits,
 ]
 
 
@@ -1445,7 +1622,9 @@ def generate(
         phase_started = time.perf_counter()
         with transaction.atomic():
             phase(ctx, scale, rng, progress)
-        progress(f"[generate] {name}: {time.perf_counter() - phase_started:.2f} s")
+        seconds = time.perf_counter() - phase_started
+        ctx.extra.setdefault("phase_seconds", {})[name] = round(seconds, 2)
+        progress(f"[generate] {name}: {seconds:.2f} s")
     progress(f"[generate] done in {time.perf_counter() - started:.1f} s")
     return ctx
 

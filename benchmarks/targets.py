@@ -138,3 +138,42 @@ TARGETS += [
         optional=True,
     ),
 ]
+
+# Benefits realisation (issue 7). "{municipality}" is the largest collaboration's largest member (by population),
+# "{small_municipality}" its smallest; each takes part in many of the 1 000 projects, whose benefits have five years
+# of monthly measurements per member (60 per target). The report reads only the latest value in the year.
+# benefit_large / benefit_small: those members' benefit owners; member_small: a plain sector representative of the
+# small one. "{report_year}" is last year (the year chooser).
+BENEFIT_USERS_LARGE = ("benefit_large", "member")
+BENEFIT_USERS_SMALL = ("benefit_small", "member_small")
+TARGETS += [
+    Target("Portal benefits report (large member)", "/portal/benefits/", users=BENEFIT_USERS_LARGE),
+    Target("Portal benefits report (small member)", "/portal/benefits/", users=BENEFIT_USERS_SMALL),
+    Target("Portal benefits report, last year", "/portal/benefits/?year={report_year}", users=("benefit_large",)),
+    Target(
+        "Portal benefits report, chosen large member", "/portal/benefits/?municipality={municipality}", users=("admin",)
+    ),
+    Target(
+        "Portal benefits report, chosen small member",
+        "/portal/benefits/?municipality={small_municipality}&year={report_year}",
+        users=("admin",),
+    ),
+    Target(
+        "API benefits member report (large member)",
+        "/api/v1/benefits/benefits/member-report/?collaboration={collaboration}&municipality={municipality}",
+        users=("admin", "benefit_large"),
+        api=True,
+    ),
+    Target(
+        "API benefits member report (small member)",
+        "/api/v1/benefits/benefits/member-report/?collaboration={collaboration}&municipality={small_municipality}",
+        users=("benefit_small",),
+        api=True,
+    ),
+    Target(
+        "Portal benefit measurements",
+        "/portal/benefits/measurements/",
+        users=("benefit_large", "benefit_small", "admin"),
+    ),
+    Target("Portal benefit measurements, page 20", "/portal/benefits/measurements/?page=20", users=("admin",)),
+]
