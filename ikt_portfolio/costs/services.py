@@ -48,9 +48,10 @@ source: the collaboration's annual budget lines (here) and whatever other apps r
 """
 
 import datetime
+import functools
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -196,19 +197,16 @@ def largest_remainder(total_ore: int, numerators: list[int], denominator: int, o
 
 
 def _largest_remainder(total_ore, numerators, denominator, order) -> tuple[list[int], list[int]]:
-    floors, remainders = [], []
-    for numerator in numerators:
-        floor, remainder = divmod(total_ore * numerator, denominator)
-        floors.append(floor)
-        remainders.append(remainder)
+    pairs = [divmod(total_ore * numerator, denominator) for numerator in numerators]
+    floors = [floor for floor, _remainder in pairs]
     left = total_ore - sum(floors)
-    if left:
-        ranked = sorted(range(len(numerators)), key=lambda i: (-remainders[i], order[i]))
-        amounts = list(floors)
-        for i in ranked[:left]:
-            amounts[i] += 1
-        return amounts, floors
-    return floors, floors
+    if not left:
+        return floors, floors
+    amounts = list(floors)
+    ranked = sorted(zip([-remainder for _floor, remainder in pairs], order, range(len(pairs)), strict=True))
+    for _remainder, _order, i in ranked[:left]:
+        amounts[i] += 1
+    return amounts, floors
 
 
 class Split:
@@ -225,32 +223,56 @@ class Split:
         self.numerators = [f.numerator * (denominator // f.denominator) for f in self.fractions]
         assert sum(self.numerators) == denominator, "the fractions must sum to 1"
         self.order = [(-(_basis_of(kind, entry) or 0), entry.member.number) for entry in self.entries]
+        self._index = {entry.member.pk: i for i, entry in enumerate(self.entries)}
+        self._computed: dict[int, tuple[list[int], list[int]]] = {}  # by total in øre: one key splits many lines
+
+    def _amounts(self, total_ore: int) -> tuple[list[int], list[int]]:
+        cached = self._computed.get(total_ore)
+        if cached is None:
+            cached = self._computed[total_ore] = _largest_remainder(
+                total_ore, self.numerators, self.denominator, self.order
+            )
+        return cached
+
+    def _share(self, i: int, total: Decimal, amounts: list[int], floors: list[int]) -> Share:
+        entry = self.entries[i]
+        equal, population = self.equal_fractions, self.population_fractions
+        return Share(
+            entry.member,
+            Decimal(amounts[i]).scaleb(-2),
+            total,
+            self.fractions[i],
+            equal[i] if equal else None,
+            population[i] if population else None,
+            entry.population,
+            entry.percent,
+            entry.weight,
+            entry.units,
+            amounts[i] > floors[i],
+        )
 
     def split(self, total) -> list[Share]:
         total = check_total(total)
-        total_ore = int(total * ORE_PER_KRONE)
-        amounts, floors = _largest_remainder(total_ore, self.numerators, self.denominator, self.order)
-        shares = []
-        equal, population = self.equal_fractions, self.population_fractions
-        for i, entry in enumerate(self.entries):
-            shares.append(
-                Share(
-                    entry.member,
-                    Decimal(amounts[i]).scaleb(-2),
-                    total,
-                    self.fractions[i],
-                    equal[i] if equal else None,
-                    population[i] if population else None,
-                    entry.population,
-                    entry.percent,
-                    entry.weight,
-                    entry.units,
-                    amounts[i] > floors[i],
-                )
-            )
+        amounts, floors = self._amounts(int(total * ORE_PER_KRONE))
+        shares = [self._share(i, total, amounts, floors) for i in range(len(self.entries))]
         shares.extend(Share(member, Decimal("0.00"), total, opted_out=True) for member in self.excluded)
         shares.sort(key=lambda share: share.member.number)
         return shares
+
+    def share_of(self, total, municipality_id: int) -> Share | None:
+        """One member's share of `total` (the same as in `split`), without building everyone's."""
+        total = check_total(total)
+        i = self._index.get(municipality_id)
+        if i is not None:
+            return self._share(i, total, *self._amounts(int(total * ORE_PER_KRONE)))
+        member = next((m for m in self.excluded if m.pk == municipality_id), None)
+        return Share(member, Decimal("0.00"), total, opted_out=True) if member is not None else None
+
+    def amounts(self, total) -> dict[int, Decimal]:
+        """{member id: amount} of `total`: the sums a page of totals needs, without the explanations."""
+        amounts, _floors = self._amounts(int(check_total(total) * ORE_PER_KRONE))
+        pairs = zip(self.entries, amounts, strict=True)
+        return {entry.member.pk: Decimal(amount).scaleb(-2) for entry, amount in pairs}
 
 
 # ------------------------------------------------------------------------------------ loading the inputs
@@ -542,14 +564,26 @@ class CostItem:
     reference: str = ""
 
 
-@dataclass
 class AllocatedItem:
-    item: CostItem
-    shares: list[Share] = field(default_factory=list)
-    error: str = ""  # why it could not be allocated (the page shows it instead of numbers)
+    """An item and its allocation, or the reason it cannot be allocated (`error`). The shares are worked out when
+    asked: a member's page needs only its own share of each item, not every member's (357 members × 1,000 items
+    would build 357,000 explained shares per request)."""
+
+    def __init__(self, item: CostItem, split: Split | None = None, error: str = ""):
+        self.item, self.error, self._split = item, error, split
+
+    @functools.cached_property
+    def shares(self) -> list[Share]:
+        return self._split.split(self.item.total) if self._split is not None else []
 
     def share_of(self, municipality_id: int) -> Share | None:
-        return next((share for share in self.shares if share.member.pk == municipality_id), None)
+        if "shares" in self.__dict__:
+            return next((share for share in self.shares if share.member.pk == municipality_id), None)
+        return self._split.share_of(self.item.total, municipality_id) if self._split is not None else None
+
+    def amounts(self) -> dict[int, Decimal]:
+        """{member id: amount} (members who opted out are left out: they pay nothing)."""
+        return self._split.amounts(self.item.total) if self._split is not None else {}
 
 
 CostSource = Callable[[object, Iterable[int]], Iterable[CostItem]]
@@ -628,7 +662,8 @@ def allocate_items(items: list[CostItem], loader: Loader | None = None) -> list[
             result.append(AllocatedItem(item, error=" ".join(split.messages)))
             continue
         try:
-            result.append(AllocatedItem(item, split.split(item.total)))
+            check_total(item.total)
+            result.append(AllocatedItem(item, split))
         except ValidationError as error:
             result.append(AllocatedItem(item, error=" ".join(error.messages)))
     return result
@@ -661,6 +696,6 @@ def member_totals_by_year(collaboration, years: Iterable[int], loader: Loader | 
     totals: dict[int, dict[int, Decimal]] = {}
     for allocated in collaboration_costs(collaboration, years, loader):
         per_member = totals.setdefault(allocated.item.year, {})
-        for share in allocated.shares:
-            per_member[share.member.pk] = per_member.get(share.member.pk, Decimal("0.00")) + share.amount
+        for member_id, amount in allocated.amounts().items():
+            per_member[member_id] = per_member.get(member_id, Decimal("0.00")) + amount
     return totals

@@ -92,3 +92,18 @@ def test_largest_remainder_hands_out_fewer_extra_ore_than_payers(total_ore, weig
     assert sum(amounts) == total_ore
     floors = [total_ore * w // denominator for w in weights]
     assert all(0 <= a - f <= 1 for a, f in zip(amounts, floors, strict=True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(totals, min_size=1, max_size=5), st.lists(populations, min_size=2, max_size=20), st.data())
+def test_one_members_share_and_the_amounts_are_those_of_the_full_split(totals_, pops, data):
+    """Member pages ask a split for one share (`share_of`) or the bare amounts; both must be exactly what the
+    full split gives, for every member and for the same split reused on several totals."""
+    out = data.draw(st.sets(st.integers(min_value=0, max_value=len(pops) - 1), max_size=len(pops) - 1))
+    entries = [Entry(member(i), population=p) for i, p in enumerate(pops) if i not in out]
+    split = Split(CostKey.Kind.EQUAL_POPULATION, entries, [member(i) for i in out])
+    for total in totals_:
+        full = split.split(total)
+        assert [split.share_of(total, share.member.pk) for share in full] == full
+        assert split.amounts(total) == {share.member.pk: share.amount for share in full if not share.opted_out}
+    assert split.share_of(totals_[0], 10_000) is None, "not a payer and not opted out: no share"

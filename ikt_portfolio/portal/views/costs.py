@@ -98,11 +98,9 @@ def member_costs(request):
         total = sum((a.item.total for a in allocated if a.item.year == each_year), Decimal("0.00"))
         ours = sum(
             (
-                s.amount
+                a.amounts().get(municipality.pk, Decimal("0.00"))
                 for a in allocated
                 if a.item.year == each_year and municipality
-                for s in a.shares
-                if s.member.pk == municipality.pk
             ),
             Decimal("0.00"),
         )
@@ -114,8 +112,8 @@ def member_costs(request):
     if everyone:
         totals: dict[int, Decimal] = {}
         for entry in this_year:
-            for share in entry.shares:
-                totals[share.member.pk] = totals.get(share.member.pk, Decimal("0.00")) + share.amount
+            for member_id, amount in entry.amounts().items():
+                totals[member_id] = totals.get(member_id, Decimal("0.00")) + amount
         top_member = max(totals.values(), default=0)
         members_table = [
             {"member": m, "total": totals.get(m.pk, Decimal("0.00")), "bar": _bar(totals.get(m.pk), top_member)}
@@ -209,23 +207,27 @@ def export(request):
     values = []
     for entry in services.collaboration_costs(collaboration, [year]):
         item = entry.item
-        for share in entry.shares:
-            if everyone or (municipality and share.member.pk == municipality.pk):
-                values.append(
-                    [
-                        item.year,
-                        item.source_label,
-                        item.name,
-                        item.key.name,
-                        item.total,
-                        share.member.number,
-                        share.member.name,
-                        share.population,
-                        share.share_percent,
-                        share.raw_display,
-                        share.amount,
-                    ]
-                )
+        if everyone:
+            shares = entry.shares
+        else:
+            own = entry.share_of(municipality.pk) if municipality else None
+            shares = [own] if own else []
+        values.extend(
+            [
+                item.year,
+                item.source_label,
+                item.name,
+                item.key.name,
+                item.total,
+                share.member.number,
+                share.member.name,
+                share.population,
+                share.share_percent,
+                share.raw_display,
+                share.amount,
+            ]
+            for share in shares
+        )
     rows = [[column.value(v) for column in COLUMNS] for v in values]
     body = exports.xlsx_workbook([(_("Cost shares"), COLUMNS, rows)], get_language())
     response = HttpResponse(body, content_type=exports.XLSX_CONTENT_TYPE)
