@@ -1,6 +1,8 @@
-"""The Desk's benefits pages: each project's benefits with their indicators, each member's targets with a
-read-only realisation column, and measurements (recorded through `services.record_measurement`, so the Desk
-refuses what the portal and the API refuse)."""
+"""The Desk's benefits pages: each project's benefits with their indicators and their lifecycle (status column and
+filter; on the change page the workflow panel: the steps the user may take now, the reasons for the others, the
+history), each member's targets with a read-only realisation column, and measurements (recorded through
+`services.record_measurement`, so the Desk refuses what the portal and the API refuse). A benefit added here is
+made by `lifecycle.create_benefit`, so it starts in the collaboration's benefit routing."""
 
 from django import forms
 from django.contrib import admin
@@ -11,8 +13,10 @@ from unfold.decorators import display
 
 from ikt_portfolio.core.admin import ScopedModelAdmin, ScopedTabularInline
 from ikt_portfolio.core.money import format_nok
+from ikt_portfolio.workflow.admin_mixins import WorkflowDocumentAdminMixin
+from ikt_portfolio.workflow.selectors import state_name, with_state_names
 
-from . import services
+from . import lifecycle, services
 from .models import Benefit, Indicator, Measurement, MemberTarget
 
 
@@ -21,14 +25,65 @@ class IndicatorInline(ScopedTabularInline):
     fields = ["name", "unit", "direction", "schedule", "plausible_min", "plausible_max"]
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The lifecycle's states by name (of the benefit routings the user can see), and "not in a workflow"."""
+
+    title = _("status")
+    parameter_name = "status"
+    NONE = "-"
+
+    def lookups(self, request, model_admin):
+        from django.utils.translation import get_language
+
+        from ikt_portfolio.workflow.models import State
+
+        language = (get_language() or "nb")[:2]
+        choices: dict[str, str] = {}
+        states = (
+            State.objects.visible_to(request.user)
+            .filter(version__workflow__document_type=lifecycle.DOCUMENT_TYPE, version__status="published")
+            .order_by("order", "key")
+            .values_list("key", "name", "name_nn", "name_en")
+        )
+        for key, name, name_nn, name_en in states:
+            choices.setdefault(key, {"nn": name_nn, "en": name_en}.get(language) or name)
+        return [*choices.items(), (self.NONE, _("not in a workflow"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.NONE:
+            return queryset.filter(state="")
+        if self.value():
+            return queryset.filter(state=self.value())
+        return queryset
+
+
 @admin.register(Benefit)
-class BenefitAdmin(ScopedModelAdmin):
+class BenefitAdmin(WorkflowDocumentAdminMixin, ScopedModelAdmin):
     inlines = [IndicatorInline]
-    list_display = ["name", "project", "type", "gain", "service_area", "value"]
-    list_filter = ["type", "gain", "monetary", "project__collaboration"]
+    list_display = ["name", "project", "status", "type", "gain", "service_area", "value"]
+    list_filter = [StatusFilter, "type", "gain", "monetary", "project__collaboration"]
     list_select_related = ["project", "service_area"]
     search_fields = ["name", "description", "project__title"]
     raw_id_fields = ["project"]
+
+    def get_queryset(self, request):
+        return with_state_names(super().get_queryset(request))
+
+    @display(description=_("status"), ordering="state")
+    def status(self, benefit):
+        return state_name(benefit) if benefit.state else "–"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        self.check_save(request, obj)
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "project"}
+        saved = lifecycle.create_benefit(obj.project, request.user, **fields)
+        obj.pk = saved.pk
+        obj._state.adding = False
+        for name in saved.ENGINE_FIELDS:
+            attname = saved._meta.get_field(name).attname
+            setattr(obj, attname, getattr(saved, attname))
 
     @display(description=_("yearly value per member"))
     def value(self, benefit):

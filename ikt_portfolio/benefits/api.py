@@ -23,8 +23,9 @@ from ikt_portfolio.core.rest import ScopedModelPermissions
 from ikt_portfolio.costs.permissions import visible_municipality_ids
 from ikt_portfolio.members.models import Collaboration, Municipality
 from ikt_portfolio.members.selectors import primary_collaboration
+from ikt_portfolio.workflow.selectors import state_name, with_state_names
 
-from . import services
+from . import lifecycle, services
 from .models import Benefit, Indicator, Measurement, MemberTarget
 
 
@@ -33,9 +34,16 @@ def _text(value) -> str | None:
 
 
 class BenefitSerializer(ModelCleanSerializer):
+    state_name = serializers.SerializerMethodField(help_text="The lifecycle state's name in the reader's language.")
+
     class Meta:
         model = Benefit
-        fields = ["id", "project", "name", "type", "description", "service_area", "gain", "monetary", "yearly_value"]
+        fields = ["id", "project", "name", "type", "description", "service_area", "gain", "monetary", "yearly_value",
+                  "state", "state_name"]  # fmt: skip
+        read_only_fields = ["state"]
+
+    def get_state_name(self, benefit) -> str | None:
+        return state_name(benefit) if benefit.state else None
 
 
 class IndicatorSerializer(ModelCleanSerializer):
@@ -81,7 +89,22 @@ class BenefitViewSet(ScopedModelViewSet):
     queryset = Benefit.objects.select_related("project", "service_area")
     serializer_class = BenefitSerializer
     permission_classes = [ScopedModelPermissions]
-    filterset_fields = ["project", "type", "gain", "monetary", "service_area"]
+    filterset_fields = ["project", "type", "gain", "monetary", "service_area", "state"]
+
+    def get_queryset(self):
+        return with_state_names(super().get_queryset())
+
+    def perform_create(self, serializer):
+        """Through `lifecycle.create_benefit`: the new benefit starts in the collaboration's benefit routing."""
+        fields = dict(serializer.validated_data)
+        project = fields.pop("project")
+        try:
+            benefit = lifecycle.create_benefit(project, self.request.user, **fields)  # audited in its capacity
+        except PermissionDenied as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        except ValidationError as error:
+            raise exceptions.ValidationError(serializers.as_serializer_error(error)) from error
+        serializer.instance = with_state_names(Benefit.objects.filter(pk=benefit.pk)).select_related("project").get()
 
     @extend_schema(
         parameters=[

@@ -3,6 +3,10 @@ partly realised / not realised → verified) is a workflow, so its steps are aud
 routing names and configurable like any other routing.
 
 "project_owner" is document-relative here: only the owner of the benefit's project holds it for the benefit.
+The routing's conditions read `has_indicator`, `has_targets`, `realisation` and `measured_members`
+(`lifecycle.condition_values`, in bulk for the inbox). The person who concluded a benefit (realised, partly or
+not realised) counts as its own person, so a verify step that refuses self-approval is never taken by them.
+The default routing and creating a benefit: `lifecycle`.
 """
 
 from django.db import models
@@ -12,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ikt_portfolio.members.capacities import Capacity
 from ikt_portfolio.workflow.registry import WorkflowSubject, register
 
+from . import lifecycle
 from .models import Benefit
 
 
@@ -19,6 +24,7 @@ class BenefitSubject(WorkflowSubject):
     model = Benefit
     label = _("benefit")
     select_related = ("project", "workflow_version__workflow")
+    condition_names = lifecycle.CONDITION_NAMES
 
     def collaboration_id(self, document) -> int:
         return document.project.collaboration_id
@@ -32,6 +38,28 @@ class BenefitSubject(WorkflowSubject):
         if capacity == Capacity.PROJECT_OWNER:
             return models.Q(project__owner_id__in=person_ids)
         return super().relative_filter(capacity, person_ids)
+
+    def condition_variables(self, document):
+        known = getattr(document, "_lifecycle_values", None)  # set by prefetch_condition_variables
+        if known is None:
+            known = lifecycle.condition_values([document]).get(document.pk, {})
+        return dict(known)
+
+    def prefetch_condition_variables(self, documents):
+        documents = list(documents)
+        values = lifecycle.condition_values(documents)
+        concluded = lifecycle.concluded_by(documents)
+        for document in documents:
+            document._lifecycle_values = values.get(document.pk, {})
+            document._concluded_by = concluded.get(document.pk)
+
+    def owner_person_id(self, document):
+        """The person who concluded the benefit (while it is concluded): the verify steps refuse them."""
+        if document.state not in lifecycle.CONCLUDED_STATES:
+            return None
+        if "_concluded_by" not in document.__dict__:
+            document._concluded_by = lifecycle.concluded_by([document]).get(document.pk)
+        return document._concluded_by
 
     def recipients(self, document):
         """The project's owner and manager hear of each step."""
