@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, auth, meetings, needs, reports, sector
+from .views import attachments, auth, benefits_timeline, meetings, needs, reports, sector
 from .views import benefits as benefit_views
 from .views import costs as costs_views
 from .views import portfolio as portfolio_views
@@ -68,11 +68,13 @@ urlpatterns = [
     path("benefits/targets/<int:pk>/measure/", benefit_views.record, name="benefits_record"),
     path("benefits/measurements/import/", benefit_views.import_file, name="benefits_import"),
     path("benefits/measurements/template.csv", benefit_views.import_template, name="benefits_import_template"),
+    path("benefits/over-time/", benefits_timeline.portfolio_benefits, name="benefits_over_time"),
     path("costs/", costs_views.member_costs, name="costs"),
     path("costs/compare/", costs_views.compare, name="costs_compare"),
     path("costs/export.xlsx", costs_views.export, name="costs_export"),
     path("projects/", project_views.project_list, name="projects"),
     path("projects/<int:pk>/", project_views.project_detail, name="project"),
+    path("projects/<int:pk>/benefits/", benefits_timeline.project_benefits, name="project_benefits"),
     path("projects/<int:pk>/action/", project_views.project_action, name="project_action"),
     path("projects/<int:pk>/vote/", project_views.project_vote, name="project_vote"),
     path("projects/<int:pk>/checklist/", project_views.answer_checklist, name="project_checklist"),
