@@ -14,25 +14,9 @@ from ikt_portfolio.needs import assessment, services
 from ikt_portfolio.needs.models import Assessment, Criterion, CriterionScore, Need
 from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.models import TransitionLog
+from tests.needs.conftest import SCORES
 
-# strategic fit 3, economic benefit 2, quality 2, urgency 2, risk 1 (inverse), breadth 2: Σ weights 12
-SCORES = {"strategic_fit": 5, "economic_benefit": 3, "quality_inhabitants": 4, "urgency": 2, "risk": 2}
-
-
-@pytest.fixture
-def criteria(world):
-    return assessment.ensure_default_criteria(world.a)
-
-
-@pytest.fixture
-def in_group(world, report, criteria):
-    def make(**fields):
-        need = report(**fields)
-        workflow.perform(need, "submit", world.member_small.user)
-        workflow.perform(need, "take_up", world.lead.user)
-        return need
-
-    return make
+# The default weights: strategic fit 3, economic benefit 2, quality 2, urgency 2, risk 1 (inverse), breadth 2: Σ 12
 
 
 @pytest.fixture

@@ -9,16 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ikt_portfolio.members.models import Body, BodyMembership, ServiceArea
 from ikt_portfolio.needs import assessment
 from ikt_portfolio.needs.models import Assessment, CriterionScore
-from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.models import TransitionLog
+from tests.needs.conftest import SCORES
 from tests.needs.test_api import Api
 
 pytestmark = pytest.mark.django_db
 
-SCORES = {"strategic_fit": 5, "economic_benefit": 3, "quality_inhabitants": 4, "urgency": 2, "risk": 2}
 RANKING = "/api/v1/needs/ranking/"
 QUEUE = "/api/v1/needs/sector-queue/"
 
@@ -44,40 +42,6 @@ def body(**overrides) -> dict:
         "estimated_effort": "8.5",
         "recommendation": "Anbefales: felles løsning for alle.",
     } | overrides
-
-
-@pytest.fixture
-def criteria(world):
-    return assessment.ensure_default_criteria(world.a)
-
-
-@pytest.fixture
-def submitted(world, report, criteria):
-    def make(**fields):
-        need = report(**fields)
-        workflow.perform(need, "submit", world.member_small.user)
-        return need
-
-    return make
-
-
-@pytest.fixture
-def in_group(world, submitted):
-    def make(**fields):
-        need = submitted(**fields)
-        workflow.perform(need, "take_up", world.lead.user)
-        return need
-
-    return make
-
-
-@pytest.fixture
-def economy_rep(world, make_person, seat):
-    area = ServiceArea.objects.create(collaboration=world.a, code="okonomi", name="Økonomi")
-    body = Body.objects.create(collaboration=world.a, kind=Body.Kind.SECTOR_GROUP, name="Økonomi", service_area=area)
-    person = make_person("rep_okonomi", municipality=world.large)
-    seat(person, body, BodyMembership.Role.MEMBER, represents=world.large)
-    return person
 
 
 def assert_nothing_written(need):

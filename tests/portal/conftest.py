@@ -1,7 +1,15 @@
 import pytest
 
 from ikt_portfolio.members.models import Person
-from tests.needs.conftest import need_routing, report  # noqa: F401  (shared need fixtures)
+from tests.needs.conftest import (  # noqa: F401  (shared need fixtures)
+    criteria,
+    economy,
+    economy_rep,
+    in_group,
+    need_routing,
+    report,
+    submitted,
+)
 
 
 @pytest.fixture(autouse=True)
