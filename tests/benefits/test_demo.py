@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from ikt_portfolio.benefits import services
 from ikt_portfolio.benefits.models import Benefit, Measurement, MemberTarget
 from ikt_portfolio.members.models import Municipality
+from ikt_portfolio.workflow.models import TransitionLog
 
 
 @pytest.mark.django_db
@@ -34,3 +35,14 @@ def test_demo_benefits_with_two_years_of_measurements_and_a_small_member_that_ga
         for t in MemberTarget.objects.filter(indicator=target.indicator).exclude(municipality=halsa)
     ]
     assert others and all(small.benefit_total < other.benefit_total for other in others)
+    # The lifecycle: every benefit is in the default routing, moved by the engine as far as the demo says.
+    states = dict(Benefit.objects.values_list("name", "state"))
+    assert all(states.values()), states
+    assert set(states.values()) >= {"identified", "planned", "being_realised", "verified"}
+    assert all(states[b.name] == "identified" for b in Benefit.objects.filter(indicators__isnull=True))
+    verified = Benefit.objects.get(state="verified")
+    logs = {entry.action: entry for entry in TransitionLog.objects.of(verified).select_related("actor")}
+    assert list(logs) == ["verify", "conclude_realised", "start_realisation", "plan", "start"]  # newest first
+    assert logs["verify"].actor.username == "admin" and logs["conclude_realised"].actor.username == "prosjekteier"
+    assert logs["start"].at < logs["plan"].at < logs["start_realisation"].at < logs["conclude_realised"].at
+    assert logs["verify"].at < timezone.now()
