@@ -245,6 +245,9 @@ def register(router) -> None:
     router.register("benefits/indicators", IndicatorViewSet, basename="benefits-indicator")
     router.register("benefits/targets", MemberTargetViewSet, basename="benefits-target")
     router.register("benefits/measurements", MeasurementViewSet, basename="benefits-measurement")
+    from . import api_reports  # the portfolio-wide report (read-only)
+
+    api_reports.register(router)
     from . import api_timeline  # benefits over time (read-only)
 
     api_timeline.register(router)

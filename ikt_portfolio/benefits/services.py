@@ -302,10 +302,10 @@ class MemberReport:
         return self.benefit_total - self.cost
 
 
-def project_cost_shares(allocated) -> tuple[dict[tuple[int, int], Decimal], dict[int, list[str]]]:
-    """From `costs.services.collaboration_costs(...)` (every member's shares at once): {(project id, municipality
-    id): the member's share of the project's budget lines} and {project id: why a line could not be allocated}.
-    One query (the budget lines' projects), whatever the number of members."""
+def project_cost_shares(allocated, municipality_id: int | None = None) -> tuple[dict, dict[int, list[str]]]:
+    """From `costs.services.collaboration_costs(...)`: {(project id, municipality id): the member's share of the
+    project's budget lines} for every member (or only `municipality_id`'s) and {project id: why a line could not
+    be allocated}. One query (the budget lines' projects), whatever the number of members and lines."""
     lines = [a for a in allocated if a.item.source == "project"]
     line_ids = {int(a.item.reference.rsplit("-", 1)[1]) for a in lines}
     project_of = dict(BudgetLine.objects.filter(pk__in=line_ids).values_list("pk", "project_id")) if line_ids else {}
@@ -315,19 +315,21 @@ def project_cost_shares(allocated) -> tuple[dict[tuple[int, int], Decimal], dict
         project_id = project_of.get(int(cost.item.reference.rsplit("-", 1)[1]))
         if cost.error:
             errors.setdefault(project_id, []).append(f"{cost.item.name}: {cost.error}")
-        for share in cost.shares:
-            key = (project_id, share.member.pk)
-            totals[key] = totals.get(key, ZERO) + share.amount
+        if municipality_id is not None:
+            share = cost.share_of(municipality_id)
+            amounts = {} if share is None else {municipality_id: share.amount}
+        else:  # the plain sums, without every member's explained share
+            amounts = cost.amounts()
+        for member_id, amount in amounts.items():
+            totals[project_id, member_id] = totals.get((project_id, member_id), ZERO) + amount
     return totals, errors
 
 
 def _project_costs(municipality, collaboration, year, loader=None) -> tuple[dict, dict]:
     from ikt_portfolio.costs import services as costs
 
-    totals, errors = project_cost_shares(costs.collaboration_costs(collaboration, [year], loader))
-    return {
-        project_id: amount for (project_id, member_id), amount in totals.items() if member_id == municipality.pk
-    }, errors
+    totals, errors = project_cost_shares(costs.collaboration_costs(collaboration, [year], loader), municipality.pk)
+    return {project_id: amount for (project_id, _member), amount in totals.items()}, errors
 
 
 def _benefit_line(benefit: Benefit, targets: dict, year_end: datetime.date) -> BenefitLine:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, auth, benefits_timeline, meetings, needs, reports, sector
+from .views import attachments, auth, benefits_reports, benefits_timeline, meetings, needs, reports, sector
 from .views import benefits as benefit_views
 from .views import costs as costs_views
 from .views import portfolio as portfolio_views
@@ -68,6 +68,15 @@ urlpatterns = [
     path("benefits/targets/<int:pk>/measure/", benefit_views.record, name="benefits_record"),
     path("benefits/measurements/import/", benefit_views.import_file, name="benefits_import"),
     path("benefits/measurements/template.csv", benefit_views.import_template, name="benefits_import_template"),
+    path("benefits/portfolio/", benefits_reports.portfolio, name="benefits_portfolio"),
+    path(
+        "benefits/portfolio/annual-report/<str:language>.<str:extension>",
+        benefits_reports.annual_report,
+        name="benefits_annual_report",
+    ),
+    path(
+        "benefits/portfolio/<str:extension>/", benefits_reports.portfolio_download, name="benefits_portfolio_download"
+    ),
     path("benefits/over-time/", benefits_timeline.portfolio_benefits, name="benefits_over_time"),
     path("costs/", costs_views.member_costs, name="costs"),
     path("costs/compare/", costs_views.compare, name="costs_compare"),

@@ -1,0 +1,125 @@
+"""Benefits in the portfolio (portal): every member's and project's benefits and costs of the collaboration in a
+year, rolled up per member, project, service area, benefit type, kind of gain and size segment, with bar charts
+(the numbers are the text), the roll-ups as CSV/XLSX and the annual report for the owners' meeting as PDF/XLSX in
+bokmål, nynorsk or English. The numbers are `ikt_portfolio.benefits.reports`' and `benefits.annual`'.
+
+Who sees it: everyone signed in to the collaboration, and only the collaboration they work in now (there is no
+way to name another). Like the equity report, it is transparency between the members: what each member pays and
+gains is what the owners' meeting is shown, and a member's own report (Our benefits) stays the place for its
+indicator by indicator detail. Signed-out users go to the login page; users in no collaboration get 403.
+"""
+
+from decimal import Decimal
+
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from ikt_portfolio.benefits import annual, reports
+from ikt_portfolio.needs import exports
+
+from .benefits import _year
+from .common import current_collaboration, no_collaboration, portal_login_required, render_portal
+
+EXTENSIONS = ("csv", "xlsx")
+LANGUAGES = ("nb", "nn", "en")
+ANNUAL_EXTENSIONS = ("pdf", "xlsx")
+
+
+def _width(value, largest) -> str:
+    """A bar's width in percent of the largest value, as CSS wants it (a dot, whatever the language)."""
+    if not value or not largest:
+        return "0"
+    return f"{min(Decimal(100), 100 * abs(Decimal(value)) / Decimal(largest)):.1f}"
+
+
+def _member_bars(report) -> list[dict]:
+    largest = max((max(row.cost, row.benefits) for row in report.members), default=Decimal(0))
+    return [
+        {"row": row, "cost": _width(row.cost, largest), "benefits": _width(row.benefits, largest)}
+        for row in report.members
+    ]
+
+
+def _segment_bars(report) -> list[dict]:
+    largest = max((max(row.mean_cost or 0, row.mean_benefits or 0) for row in report.segments), default=Decimal(0))
+    return [
+        {"row": row, "cost": _width(row.mean_cost, largest), "benefits": _width(row.mean_benefits, largest)}
+        for row in report.segments
+    ]
+
+
+@portal_login_required
+def portfolio(request):
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    year = _year(request)
+    report = reports.portfolio_report(collaboration, year)
+    return render_portal(
+        request,
+        "ikt_portal/benefits_portfolio.html",
+        {
+            "report": report,
+            "year": year,
+            "member_bars": _member_bars(report),
+            "segment_bars": _segment_bars(report),
+            "project_bars": [{"row": row, "realisation": _width(row.tally.percent, 100)} for row in report.projects],
+            "groups": [
+                (
+                    "service-areas",
+                    _("Per service area"),
+                    _("Benefits per service area where they are realised"),
+                    report.service_areas,
+                ),
+                ("types", _("Per benefit type"), _("Benefits per type"), report.types),
+                ("gains", _("Productivity gains and cost cuts"), _("Benefits per kind of gain"), report.gains),
+            ],  # fmt: skip
+            "languages": annual.language_choices(),
+        },
+        nav="benefits",
+    )
+
+
+@portal_login_required
+def portfolio_download(request, extension):
+    """The roll-ups: CSV, one table (?table=, members by default), or XLSX with every table."""
+    if extension not in EXTENSIONS:
+        raise Http404
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    year = _year(request)
+    table = request.GET.get("table") or reports.TABLES[0]
+    if table not in reports.TABLES:
+        raise Http404
+    report = reports.portfolio_report(collaboration, year)
+    language = get_language()
+    if extension == "xlsx":
+        response = HttpResponse(reports.xlsx_bytes(report, language), content_type=exports.XLSX_CONTENT_TYPE)
+        name = reports.filename(report, "xlsx")
+    else:
+        response = StreamingHttpResponse(
+            reports.csv_lines(report, table, language), content_type=exports.CSV_CONTENT_TYPE
+        )
+        name = reports.filename(report, "csv", table)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@portal_login_required
+def annual_report(request, language, extension):
+    """The annual report for the owners' meeting as PDF or XLSX, in bokmål, nynorsk or English."""
+    if language not in LANGUAGES or extension not in ANNUAL_EXTENSIONS:
+        raise Http404
+    collaboration = current_collaboration(request)
+    if collaboration is None:
+        return no_collaboration(request)
+    year = _year(request)
+    report = reports.portfolio_report(collaboration, year)
+    if extension == "pdf":
+        response = HttpResponse(annual.render_pdf(report, language), content_type="application/pdf")
+    else:
+        response = HttpResponse(annual.render_xlsx(report, language), content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{annual.filename(report, language, extension)}"'
+    return response
