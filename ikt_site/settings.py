@@ -131,6 +131,10 @@ IKT_ATTACHMENT_TYPES = env.list(
     "IKT_ATTACHMENT_TYPES",
     default=["pdf", "png", "jpg", "jpeg", "docx", "xlsx", "pptx", "odt", "ods", "odp", "txt", "csv"],
 )
+# Late benefit measurements (workflow_tick): the benefit owner is reminded this many days after a period's value
+# was due, and the project's owner, manager and the administrators are told this many days after that.
+IKT_MEASUREMENT_REMINDER_DAYS = env.int("IKT_MEASUREMENT_REMINDER_DAYS", default=7)
+IKT_MEASUREMENT_ESCALATION_DAYS = env.int("IKT_MEASUREMENT_ESCALATION_DAYS", default=21)
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"

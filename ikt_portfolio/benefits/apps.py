@@ -14,3 +14,13 @@ class BenefitsConfig(AppConfig):
         from .permissions import create_capacity_permissions
 
         post_migrate.connect(create_capacity_permissions, sender=self)
+
+        from ikt_portfolio.workflow.registry import register_deadline_sweep
+
+        from . import reminders
+
+        register_deadline_sweep(
+            "benefits.measurements",
+            reminders.sweep,
+            _("Measurement reminders: %(reminded)s, escalations: %(escalated)s."),
+        )

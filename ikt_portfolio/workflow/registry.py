@@ -1,6 +1,7 @@
 """Document types register here to be driven by the engine. The engine knows nothing of needs, projects
 or benefits: it asks their `WorkflowSubject` what it needs to know about a document."""
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -146,3 +147,30 @@ def condition_variables(document) -> dict:
     the registered collaboration variables."""
     subject = registration_for(document).subject
     return _Variables(subject.condition_variables(document), subject.collaboration_id(document))
+
+
+# ------------------------------------------------------------------------------------- more deadline sweeps
+
+# Other apps' time-driven reminders (e.g. the benefits' measurements due) run with the engine's deadline sweep:
+# `services.run_deadlines` calls each registered sweep and adds its counts, and `workflow_tick` prints them.
+
+
+@dataclass(frozen=True)
+class DeadlineSweep:
+    name: str
+    # run(now) -> {"reminded": n, "escalated": m}; it commits its own work, claimed so two sweeps never tell twice
+    run: Callable[[datetime.datetime], dict[str, int]]
+    # workflow_tick's line for it: a lazily translated text with %(reminded)s and %(escalated)s placeholders
+    report: str = ""
+
+
+_deadline_sweeps: dict[str, DeadlineSweep] = {}
+
+
+def register_deadline_sweep(name: str, run: Callable[[datetime.datetime], dict[str, int]], report: str = "") -> None:
+    """Run `run(now)` with every deadline sweep; registering a name again replaces it."""
+    _deadline_sweeps[name] = DeadlineSweep(name, run, report)
+
+
+def deadline_sweeps() -> list[DeadlineSweep]:
+    return list(_deadline_sweeps.values())

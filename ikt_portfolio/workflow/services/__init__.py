@@ -35,4 +35,4 @@ from .engine import (  # noqa: F401
     vote,
 )
 from .inbox import inbox  # noqa: F401
-from .notifications import deliver_pending, run_deadlines  # noqa: F401
+from .notifications import Message, deliver_pending, notify_many, run_deadlines  # noqa: F401

@@ -8,7 +8,8 @@ lost because of Redis or SMTP.
 
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from ikt_portfolio.members.selectors import capacity_holders
 
 from ..models import Ballot, Notification, Transition, TransitionLog
-from ..registry import document_types, registration_for
+from ..registry import deadline_sweeps, document_types, registration_for
 
 logger = logging.getLogger(__name__)
 
@@ -37,27 +38,49 @@ def _language_of(user) -> str:
 def notify(user_ids: Iterable[int], document, kind: str, compose) -> list[Notification]:
     """Write one notification per user; `compose()` is called in each recipient's language and returns
     (subject, body)."""
-    user_ids = set(user_ids)
-    if not user_ids:
+    return notify_many([Message(user_ids, document, kind, compose)])
+
+
+@dataclass(frozen=True)
+class Message:
+    """What `notify_many` writes: one notification per user about `document`, `compose()` called in each
+    recipient's language and returning (subject, body); `link` defaults to the document type's link."""
+
+    user_ids: Iterable[int]
+    document: object
+    kind: str
+    compose: Callable[[], tuple[str, str]]
+    link: str | None = None
+
+
+def notify_many(messages: Iterable[Message]) -> list[Notification]:
+    """Write the notifications of many messages in two queries (the recipients, one insert), however many."""
+    messages = [(message, set(message.user_ids)) for message in messages]
+    wanted = set().union(*(user_ids for _message, user_ids in messages))
+    if not wanted:
         return []
-    subject = registration_for(document).subject
-    content_type = ContentType.objects.get_for_model(document)
+    users = get_user_model().objects.filter(pk__in=wanted, is_active=True).select_related("person")
+    users = {user.pk: user for user in users}
     rows = []
-    for user in get_user_model().objects.filter(pk__in=user_ids, is_active=True).select_related("person"):
-        with translation.override(_language_of(user)):
-            title, body = compose()
-        rows.append(
-            Notification(
-                recipient=user,
-                content_type=content_type,
-                object_id=document.pk,
-                kind=kind,
-                subject=title[:250],
-                body=body,
-                link=subject.link(document),
-                email_status=Notification.EmailStatus.PENDING if user.email else Notification.EmailStatus.SKIPPED,
+    for message, user_ids in messages:
+        document = message.document
+        link = message.link if message.link is not None else registration_for(document).subject.link(document)
+        content_type = ContentType.objects.get_for_model(document)
+        for user in (users[pk] for pk in sorted(user_ids) if pk in users):
+            with translation.override(_language_of(user)):
+                title, body = message.compose()
+            rows.append(
+                Notification(
+                    recipient=user,
+                    content_type=content_type,
+                    object_id=document.pk,
+                    kind=message.kind,
+                    subject=title[:250],
+                    body=body,
+                    link=link[:300],
+                    email_status=Notification.EmailStatus.PENDING if user.email else Notification.EmailStatus.SKIPPED,
+                )
             )
-        )
     created = Notification.objects.bulk_create(rows)
     _queue_delivery_after_commit()
     return created
@@ -221,8 +244,10 @@ def _failed(notification: Notification, error: Exception, now, claimed: bool = F
 # ------------------------------------------------------------------------------------------ deadlines
 
 
-def run_deadlines(now=None) -> dict:
-    """Remind those who can act on items past their deadline; escalate those long past it."""
+def run_deadlines(now=None, *, sweeps: dict | None = None) -> dict:
+    """Remind those who can act on items past their deadline; escalate those long past it. The deadline sweeps
+    other apps registered (`registry.register_deadline_sweep`) run too and their counts are added; pass a dict as
+    `sweeps` to get each one's own counts by name."""
     from .engine import graph_of
 
     now = now or timezone.now()
@@ -249,6 +274,16 @@ def run_deadlines(now=None) -> dict:
             holders = capacity_holders(subject.collaboration_id(document), [state.escalate_to], subject.scope(document))
             compose = functools.partial(_escalation_text, title, state)
             escalated += _claim_and_notify(document, "escalated_at", now, holders, "escalation", compose)
+    for sweep in deadline_sweeps():
+        try:
+            counts = sweep.run(now)
+        except Exception:  # one app's failing sweep must not stop the others nor the e-mail delivery
+            logger.exception("The deadline sweep %s failed.", sweep.name)
+            counts = {"reminded": 0, "escalated": 0}
+        reminded += counts.get("reminded", 0)
+        escalated += counts.get("escalated", 0)
+        if sweeps is not None:
+            sweeps[sweep.name] = counts
     return {"reminded": reminded, "escalated": escalated}
 
 
