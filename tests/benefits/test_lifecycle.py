@@ -365,3 +365,35 @@ def test_member_report_shows_each_benefits_status_in_bounded_queries(client, pla
         workflow.perform(benefit, "plan", plan.owner.user)
     many, html = count()
     assert many == few and html.count('data-state="planned"') == 4
+
+
+# ----------------------------------------------------------------------------------------------- the inbox
+
+
+def _inbox(user):
+    with CaptureQueriesContext(connection) as captured:
+        items = workflow.inbox(user)
+    benefits = {i.document.pk: [a.action for a in i.actions] for i in items if i.label == lifecycle.DOCUMENT_TYPE}
+    return len(captured), benefits
+
+
+def test_inbox_weighs_many_benefits_in_bounded_queries(new_benefit, planned_benefit, plan, world):
+    def add(n):
+        for index in range(n):
+            benefit = new_benefit(f"Gevinst {index}")
+            _target(_indicator(benefit), world.small)
+
+    add(1)
+    workflow.inbox(plan.owner.user)  # warm the caches (workflow graphs, content types)
+    first, benefits = _inbox(plan.owner.user)
+    assert list(benefits.values()) == [["plan"]]  # nothing to conclude yet: the realisation is 0
+    add(4)
+    again, benefits = _inbox(plan.owner.user)
+    assert again == first and len(benefits) == 5
+    services.record_measurement(planned_benefit.small_target, plan.owner.user, datetime.date(2025, 6, 1), "50")
+    workflow.perform(planned_benefit, "conclude_realised", world.admin_a.user)
+    workflow.inbox(world.admin_a.user)
+    count, benefits = _inbox(world.admin_a.user)
+    assert planned_benefit.pk not in benefits  # the administrator who concluded it does not verify it
+    add(3)
+    assert _inbox(world.admin_a.user)[0] == count
