@@ -79,6 +79,7 @@ class Chart:
     x_ticks: list[Tick]
     lines: list[Line]
     rows: list[Row]
+    caption: str = ""  # shown above the chart; the title when empty
 
     @property
     def view_box(self) -> str:
@@ -165,10 +166,15 @@ def line_chart(
     width: int = 640,
     height: int = 280,
     max_x_labels: int = 8,
+    caption: str = "",
+    range_values: list | None = None,
 ) -> Chart:
-    """A line chart of `series` over `labels` (see the module's docstring)."""
-    left, right, top, bottom = 72, width - 16, 36, height - 32
-    low, high, step = value_range([v for s in series for v in s.values], include_zero)
+    """A line chart of `series` over `labels` (see the module's docstring). `range_values`, when given, decide the
+    y axis instead of the series' own values: small multiples share one scale that way."""
+    left, right, top, bottom = 72, width - 16, 48, height - 32
+    if range_values is None:
+        range_values = [v for s in series for v in s.values]
+    low, high, step = value_range(range_values, include_zero)
     tick_decimals = _decimals_of(step)
     y_ticks = []
     tick = low
@@ -217,4 +223,5 @@ def line_chart(
         x_ticks=x_ticks,
         lines=lines,
         rows=rows,
+        caption=caption,
     )

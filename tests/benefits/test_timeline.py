@@ -217,6 +217,11 @@ def test_line_chart_geometry_and_edge_cases():
         include_zero=False,
     )  # fmt: skip
     assert flat.lines[0].markers[0].y == flat.lines[0].markers[1].y
+    shared = charts.line_chart(
+        "s", ["a", "b"], [charts.Series("a", "A", [D(3), D(3)])], title="T", description="D", x_heading="X",
+        range_values=[D(0), D(100)],
+    )  # fmt: skip
+    assert shared.y_ticks[0].label == "0" and shared.y_ticks[-1].label == "100"
     assert flat.top < float(flat.lines[0].markers[0].y) < flat.bottom
 
 

@@ -43,8 +43,13 @@ def _period_heading(schedule: str) -> str:
     }[schedule]
 
 
-def member_chart(line: timeline.IndicatorTimeline, series: timeline.MemberSeries) -> charts.Chart:
-    """One member's planned path and measured values of one indicator."""
+def shared_values(line: timeline.IndicatorTimeline) -> list:
+    """Every member's planned and measured values of the indicator: its small multiples share one y axis."""
+    return [v for s in line.members for p in s.points for v in (p.planned, p.actual) if v is not None]
+
+
+def member_chart(line: timeline.IndicatorTimeline, series: timeline.MemberSeries, scale=None) -> charts.Chart:
+    """One member's planned path and measured values of one indicator (on the shared `scale` when given)."""
     indicator, target = line.indicator, series.target
     labels = [period_label(p.period, indicator.schedule) for p in series.points]
     measured = [p for p in series.points if p.actual is not None]
@@ -85,6 +90,8 @@ def member_chart(line: timeline.IndicatorTimeline, series: timeline.MemberSeries
         width=380,
         height=240,
         max_x_labels=4,
+        caption=target.municipality.name,
+        range_values=scale,
     )
 
 
@@ -139,13 +146,10 @@ def project_benefits(request, pk):
     found = timeline.project_timeline(project)
     benefits = []
     for benefit in found.benefits:
-        indicators = [
-            {
-                "timeline": line,
-                "charts": [member_chart(line, series) for series in line.members],
-            }
-            for line in found.indicators_of(benefit)
-        ]
+        indicators = []
+        for line in found.indicators_of(benefit):
+            scale = shared_values(line)
+            indicators.append({"timeline": line, "charts": [member_chart(line, s, scale) for s in line.members]})
         benefits.append({"benefit": benefit, "indicators": indicators})
     context = {
         "project": project,
