@@ -264,7 +264,7 @@ def _percent(fraction: Decimal | None) -> Decimal | None:
     return None if fraction is None else (fraction * HUNDRED).quantize(ORE, rounding=ROUND_HALF_UP)
 
 
-def _quarter_of(entries: list[_Entry], quarter: datetime.date) -> QuarterPoint:
+def _quarter_of(entries: list[_Entry], quarter: datetime.date, yearly: dict) -> QuarterPoint:
     end = period_end(quarter, QUARTERLY)
     planned_all, actual_all = [], []
     money: dict[tuple[int, int], tuple[list, list]] = {}  # (benefit, municipality) -> (planned, actual)
@@ -285,7 +285,6 @@ def _quarter_of(entries: list[_Entry], quarter: datetime.date) -> QuarterPoint:
             if actual is not None:
                 actual_list.append(actual)
     planned_nok = realised_nok = ZERO.quantize(ORE)
-    yearly = {entry.benefit.pk: entry.benefit.yearly_value for entry in entries}
     for (benefit_id, _municipality), (planned_list, actual_list) in money.items():
         value = Decimal(yearly[benefit_id])
         planned_nok += (value * _mean(planned_list) / FOUR).quantize(ORE, rounding=ROUND_HALF_UP)
@@ -302,7 +301,8 @@ def _quarter_of(entries: list[_Entry], quarter: datetime.date) -> QuarterPoint:
 
 
 def quarterly_series(entries: list[_Entry], quarters: list[datetime.date]) -> list[QuarterPoint]:
-    return [_quarter_of(entries, quarter) for quarter in quarters]
+    yearly = {entry.benefit.pk: entry.benefit.yearly_value for entry in entries}
+    return [_quarter_of(entries, quarter, yearly) for quarter in quarters]
 
 
 def _totals(quarters: list[QuarterPoint]) -> tuple[Decimal, Decimal]:

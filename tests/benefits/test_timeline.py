@@ -263,6 +263,16 @@ def test_the_project_page_draws_each_member_and_has_the_numbers(client, plan, wo
     assert 'id="timeline-not-on-timeline"' in html
 
 
+def test_a_project_without_benefits_says_so(client, world):
+    from ikt_portfolio.projects.models import Project
+
+    bare = Project.objects.create(collaboration=world.a, number=7, title="Tomt", description="Ingen gevinster")
+    client.force_login(world.admin_a.user)
+    html = client.get(f"/portal/projects/{bare.pk}/benefits/").content.decode()
+    assert 'id="timeline-empty"' in html and 'id="timeline-no-benefits"' in html and 'role="img"' not in html
+    assert timeline.project_timeline(bare).quarters == []
+
+
 def test_the_project_page_is_linked_and_for_those_who_see_the_project(client, plan, world):
     from ikt_portfolio.projects.services import install_phase_workflow
     from ikt_portfolio.workflow import services as workflow
