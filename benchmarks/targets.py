@@ -177,3 +177,15 @@ TARGETS += [
     ),
     Target("Portal benefit measurements, page 20", "/portal/benefits/measurements/?page=20", users=("admin",)),
 ]
+
+# Portfolio-wide benefits pages (issue 7, built alongside): optional while their routes are being added.
+TARGETS += [
+    Target("Portal benefits portfolio", "/portal/benefits/portfolio/", users=("admin", "benefit_large"), optional=True),
+    Target("Portal benefits over time", "/portal/benefits/over-time/", users=("admin", "benefit_large"), optional=True),
+    Target(
+        "Portal project benefits over time (rich)",
+        "/portal/projects/{project}/benefits/",
+        users=("admin", "benefit_large"),
+        optional=True,
+    ),
+]
