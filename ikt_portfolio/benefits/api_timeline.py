@@ -124,7 +124,10 @@ class ProjectTimelineViewSet(viewsets.ViewSet):
     def list(self, request):
         return self._response(request, request.query_params.get("project"))
 
-    @extend_schema(responses={200: OpenApiResponse(description="the project's benefits over time"), 404: None})
+    @extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The project's id.")],
+        responses={200: OpenApiResponse(description="the project's benefits over time"), 404: None},
+    )
     def retrieve(self, request, pk=None):
         return self._response(request, pk)
 
