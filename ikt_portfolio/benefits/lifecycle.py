@@ -5,7 +5,7 @@ realised → verified, or dropped (given up before it was realised, with the rea
 - `install_lifecycle_workflow`: the default routing as a new published version in a collaboration.
 - `create_benefit`: every new benefit (the Desk, the API, the demo) is validated, saved, audited and put in the
   collaboration's active benefit routing in one transaction.
-- `condition_values`: what the routing's conditions read, for many benefits in three queries:
+- `condition_values`: what the routing's conditions read, for many benefits in two queries:
 
   - ``has_indicator``: the benefit has at least one indicator;
   - ``has_targets``: every indicator has at least one member's target (a target always has its baseline, date
