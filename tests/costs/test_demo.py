@@ -37,11 +37,15 @@ def test_two_keys_and_lines_that_split_exactly(demo):
     }
     year = timezone.localdate().year
     assert AnnualBudgetLine.objects.filter(collaboration=collaboration, year=year).count() == 3
-    for allocated in services.collaboration_costs(collaboration, [year - 1, year]):
+    allocated_items = services.collaboration_costs(collaboration, [year - 1, year])
+    assert {a.item.source for a in allocated_items if a.item.year == year} == {"annual_budget", "project"}
+    for allocated in allocated_items:
         assert not allocated.error
-        assert len(allocated.shares) == 13
+        assert len(allocated.shares) == 13 or allocated.item.source == "project"
         assert sum(s.amount for s in allocated.shares) == allocated.item.total
-    assert sum(services.member_totals_by_year(collaboration, [year])[year].values()) == Decimal("18775000.50")
+    # the annual budget and this year's project lines (see fixtures/demo/costs.yaml and projects.yaml)
+    expected = Decimal("18775000.50") + Decimal("120000.00") + Decimal("300000.00") + Decimal("1500000.00")
+    assert sum(services.member_totals_by_year(collaboration, [year])[year].values()) == expected
 
 
 def test_reset_removes_the_keys_and_lines(demo):
