@@ -7,9 +7,7 @@ nobody outside a collaboration learns its numbers. Views parse the query and ren
 `needs.reports`.
 """
 
-from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path, reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
@@ -256,17 +254,7 @@ class ReportView(APIView):
 
     @staticmethod
     def download(report, extension: str, table: str):
-        language = get_language()
-        if extension == "xlsx":
-            response = HttpResponse(reports.xlsx_bytes(report, language), content_type=exports.XLSX_CONTENT_TYPE)
-            name = reports.filename(report, "xlsx")
-        else:
-            response = StreamingHttpResponse(
-                reports.csv_lines(report, table, language), content_type=exports.CSV_CONTENT_TYPE
-            )
-            name = reports.filename(report, "csv", table)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return exports.report_download(reports, report, extension, table)
 
     def finalize_response(self, request, response, *args, **kwargs):
         """Refusals are answered in JSON, also when a spreadsheet was asked for."""

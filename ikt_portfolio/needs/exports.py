@@ -203,3 +203,19 @@ def _xlsx_cell(sheet, value, kind: str, cell_class):
 def filename(extension: str, day: datetime.date | None = None) -> str:
     day = day or timezone.localdate()
     return f"{str(Need._meta.verbose_name_plural).replace(' ', '-')}-{day.isoformat()}.{extension}"
+
+
+def report_download(reports, report, extension: str, table: str):
+    """A report as a file to download: XLSX with every table, or CSV of one (streamed). `reports` is the module
+    that knows the report (needs.reports, benefits.reports: `xlsx_bytes`, `csv_lines` and `filename`)."""
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    language = translation.get_language()
+    if extension == "xlsx":
+        response = HttpResponse(reports.xlsx_bytes(report, language), content_type=XLSX_CONTENT_TYPE)
+        name = reports.filename(report, "xlsx")
+    else:
+        response = StreamingHttpResponse(reports.csv_lines(report, table, language), content_type=CSV_CONTENT_TYPE)
+        name = reports.filename(report, "csv", table)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -11,8 +11,7 @@ indicator by indicator detail. Signed-out users go to the login page; users in n
 
 from decimal import Decimal
 
-from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.utils.translation import get_language
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from ikt_portfolio.benefits import annual, reports
@@ -93,18 +92,7 @@ def portfolio_download(request, extension):
     table = request.GET.get("table") or reports.TABLES[0]
     if table not in reports.TABLES:
         raise Http404
-    report = reports.portfolio_report(collaboration, year)
-    language = get_language()
-    if extension == "xlsx":
-        response = HttpResponse(reports.xlsx_bytes(report, language), content_type=exports.XLSX_CONTENT_TYPE)
-        name = reports.filename(report, "xlsx")
-    else:
-        response = StreamingHttpResponse(
-            reports.csv_lines(report, table, language), content_type=exports.CSV_CONTENT_TYPE
-        )
-        name = reports.filename(report, "csv", table)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return exports.report_download(reports, reports.portfolio_report(collaboration, year), extension, table)
 
 
 @portal_login_required

@@ -8,8 +8,7 @@ Filters are a GET form; each report downloads as CSV or XLSX with the same filte
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.utils.translation import get_language
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from ikt_portfolio.members.models import ServiceArea
@@ -66,17 +65,7 @@ def _filters(request, collaboration):
 
 
 def _download(report, extension: str, table: str):
-    language = get_language()
-    if extension == "xlsx":
-        response = HttpResponse(reports.xlsx_bytes(report, language), content_type=exports.XLSX_CONTENT_TYPE)
-        name = reports.filename(report, "xlsx")
-    else:
-        response = StreamingHttpResponse(
-            reports.csv_lines(report, table, language), content_type=exports.CSV_CONTENT_TYPE
-        )
-        name = reports.filename(report, "csv", table)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return exports.report_download(reports, report, extension, table)
 
 
 def _page(request, template: str, context: dict, *, status: int = 200):
