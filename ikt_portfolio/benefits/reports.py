@@ -121,13 +121,8 @@ class Tally:
         return None if mean is None else int((mean * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-@dataclass
-class MemberRow:
-    municipality: object
-    segment: str
-    projects: int = 0
-    cost: Decimal = ZERO_NOK
-    tally: Tally = field(default_factory=Tally)
+class Balance:
+    """What a row (a member, a project, a size segment) gained against what it paid: `cost` and `tally`."""
 
     @property
     def benefits(self) -> Decimal:
@@ -137,23 +132,28 @@ class MemberRow:
     def net(self) -> Decimal:
         return self.tally.benefits - self.cost
 
+
+@dataclass
+class MemberRow(Balance):
+    municipality: object
+    segment: str
+    projects: int = 0
+    cost: Decimal = ZERO_NOK
+    tally: Tally = field(default_factory=Tally)
+
     @property
     def segment_label(self) -> str:
         return segment_label(self.segment)
 
 
 @dataclass
-class ProjectRow:
+class ProjectRow(Balance):
     project: object
     members: list = field(default_factory=list)  # municipalities taking part (by number)
     postponed: list = field(default_factory=list)  # those of them that postpone adopting the result
     cost: Decimal = ZERO_NOK
     tally: Tally = field(default_factory=Tally)
     cost_errors: list[str] = field(default_factory=list)
-
-    @property
-    def net(self) -> Decimal:
-        return self.tally.benefits - self.cost
 
     @property
     def member_names(self) -> str:
@@ -175,20 +175,12 @@ class GroupRow:
 
 
 @dataclass
-class SegmentRow:
+class SegmentRow(Balance):
     key: str
     label: str
     members: list = field(default_factory=list)
     cost: Decimal = ZERO_NOK
     tally: Tally = field(default_factory=Tally)
-
-    @property
-    def benefits(self) -> Decimal:
-        return self.tally.benefits
-
-    @property
-    def net(self) -> Decimal:
-        return self.tally.benefits - self.cost
 
     @property
     def member_count(self) -> int:

@@ -5,6 +5,7 @@ CSV/XLSX) and the API (shape, money as strings, scoping)."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -244,6 +245,11 @@ def test_everyone_in_the_collaboration_sees_the_page(client, plan, world):
         assert f'data-unmeasurable="{plan.unmeasured.pk}"' in page
         assert "<caption" in page and 'scope="col"' in page and 'scope="row"' in page
         assert "/portal/benefits/portfolio/annual-report/nn.pdf?year=2026" in page
+    chart = page[page.index('id="portfolio-members-chart"') : page.index('id="portfolio-members"')]
+    pays = re.search(rf'data-member="{world.small.number}" data-measure="cost">.*?kr ([^<]+)<', chart, re.S)
+    cost = _row(reports.portfolio_report(world.a, YEAR).members, world.small).cost
+    assert pays and re.sub(r"\D", "", pays.group(1)) == re.sub(r"\D", "", f"{cost:.2f}"), "the bar says the amount"
+    assert 'id="portfolio-segments-chart"' in page and 'data-segment="' in page
     assert 'href="/portal/benefits/portfolio/"' in client.get("/portal/benefits/").content.decode()
 
 

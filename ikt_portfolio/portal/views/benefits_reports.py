@@ -32,20 +32,15 @@ def _width(value, largest) -> str:
     return f"{min(Decimal(100), 100 * abs(Decimal(value)) / Decimal(largest)):.1f}"
 
 
-def _member_bars(report) -> list[dict]:
-    largest = max((max(row.cost, row.benefits) for row in report.members), default=Decimal(0))
+def _pay_and_gain_bars(items) -> list[dict]:
+    """Bars of what each (label, key, pays, gains) pays and gains, on one scale."""
+    items = list(items)
+    largest = max((max(pays or 0, gains or 0) for _label, _key, pays, gains in items), default=Decimal(0))
     return [
-        {"row": row, "cost": _width(row.cost, largest), "benefits": _width(row.benefits, largest)}
-        for row in report.members
-    ]
-
-
-def _segment_bars(report) -> list[dict]:
-    largest = max((max(row.mean_cost or 0, row.mean_benefits or 0) for row in report.segments), default=Decimal(0))
-    return [
-        {"row": row, "cost": _width(row.mean_cost, largest), "benefits": _width(row.mean_benefits, largest)}
-        for row in report.segments
-    ]
+        {"label": label, "key": key, "pays": pays, "gains": gains,
+         "pays_width": _width(pays, largest), "gains_width": _width(gains, largest)}
+        for label, key, pays, gains in items
+    ]  # fmt: skip
 
 
 @portal_login_required
@@ -61,8 +56,12 @@ def portfolio(request):
         {
             "report": report,
             "year": year,
-            "member_bars": _member_bars(report),
-            "segment_bars": _segment_bars(report),
+            "member_bars": _pay_and_gain_bars(
+                (row.municipality.name, row.municipality.number, row.cost, row.benefits) for row in report.members
+            ),
+            "segment_bars": _pay_and_gain_bars(
+                (row.label, row.key, row.mean_cost, row.mean_benefits) for row in report.segments
+            ),
             "project_bars": [{"row": row, "realisation": _width(row.tally.percent, 100)} for row in report.projects],
             "groups": [
                 (
