@@ -45,4 +45,18 @@ def test_benefit_owner_records_a_measurement_and_the_report_updates(browser, liv
     expect(row.locator("[data-realisation]")).to_contain_text("50 % realised")
     expect(page.locator("#benefits-net")).to_contain_text("-80")
     assert_accessible(page)
+
+    # The same numbers in the whole portfolio's report, and the measurement on the project's chart over time.
+    page.goto(f"{live_server.url}/portal/benefits/portfolio/?year=2026")
+    ours = page.locator(f'#portfolio-members [data-member="{world.small.number}"]')
+    expect(ours.locator("[data-benefits]")).to_contain_text("70")
+    expect(ours.locator("[data-net]")).to_contain_text("-80")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/portal/benefits/over-time/")
+    expect(page.locator('svg[role="img"]').first).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/portal/projects/{plan.project.pk}/benefits/")
+    expect(page.locator('svg[role="img"]').first).to_be_visible()
+    expect(page.locator("table").filter(has_text="Smøla").first).to_contain_text("30")
+    assert_accessible(page)
     context.close()
