@@ -503,10 +503,13 @@ def reading(runs: list[dict], args) -> str:
                 f"Summed over all targets, {b['database'].split()[0]} takes {ratio:.2f}× the time of "
                 f"{a['database'].split()[0]}"
                 + (
-                    " with identical query counts: most likely per-statement overhead (a round trip to the "
+                    "; query counts differ between the two for some targets (see the tables)."
+                    if not same_queries
+                    else " with identical query counts: most likely per-statement overhead (a round trip to the "
                     "server for each query, where SQLite reads an in-process file)."
-                    if same_queries
-                    else "; query counts differ between the two for some targets (see the tables)."
+                    if ratio > 1
+                    else " with identical query counts: the work is in Python and in the queries' plans, not in "
+                    "round trips (mind the load averages: a busier machine during one run slows all its numbers)."
                 )
             )
     for run in measured:
