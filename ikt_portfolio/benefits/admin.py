@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
 
@@ -103,17 +104,32 @@ class IndicatorAdmin(ScopedModelAdmin):
 class MemberTargetAdmin(ScopedModelAdmin):
     list_display = [
         "indicator", "municipality", "owner", "baseline_date", "baseline_value", "target_value", "target_date",
-        "realisation",
+        "realisation", "next_due",
     ]  # fmt: skip
     list_filter = ["indicator__benefit__project__collaboration", "municipality"]
     list_select_related = ["indicator", "municipality", "owner__user"]
     search_fields = ["indicator__name", "municipality__name", "municipality__number"]
     raw_id_fields = ["indicator", "owner"]
-    readonly_fields = ["realisation"]
+    readonly_fields = ["realisation", "next_due"]
 
     def get_queryset(self, request):
         latest = Measurement.objects.filter(target=OuterRef("pk")).order_by("-period")
-        return super().get_queryset(request).annotate(latest_value=Subquery(latest.values("value")[:1]))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                latest_value=Subquery(latest.values("value")[:1]), latest_period=Subquery(latest.values("period")[:1])
+            )
+        )
+
+    @display(description=_("next value due"))
+    def next_due(self, target):
+        """When the next value is due, and "late" in words when a past period has none (not colour alone)."""
+        if target.pk is None:
+            return "–"
+        due = services.due(target, getattr(target, "latest_period", None))
+        when = date_format(due.due_on, "SHORT_DATE_FORMAT")
+        return _("late: %(date)s") % {"date": when} if due.late else when
 
     @display(description=_("realisation (latest measurement)"))
     def realisation(self, target):

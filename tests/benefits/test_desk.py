@@ -6,8 +6,12 @@ import datetime
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
+from ikt_portfolio.benefits import services
 from ikt_portfolio.benefits.models import Indicator, Measurement, MemberTarget
+from ikt_portfolio.members.models import Person
 
 
 def test_lists_and_the_realisation_column(client, plan, world):
@@ -16,8 +20,14 @@ def test_lists_and_the_realisation_column(client, plan, world):
     for model in ("benefit", "indicator", "membertarget", "measurement"):
         response = client.get(reverse(f"admin:ikt_benefits_{model}_changelist"))
         assert response.status_code == 200, model
+    Person.objects.update(language="en")
     html = client.get(reverse("admin:ikt_benefits_membertarget_changelist")).content.decode()
     assert "50 % (0.5000)" in html
+    # the next value due: "late" in words for the target whose last complete period has no value
+    due = services.due(MemberTarget.objects.select_related("indicator").get(pk=plan.small_target.pk), None)
+    with translation.override("en"):
+        expected = date_format(due.due_on, "SHORT_DATE_FORMAT")
+    assert due.late and f"late: {expected}" in html
     client.force_login(world.admin_b.user)
     html = client.get(reverse("admin:ikt_benefits_membertarget_changelist")).content.decode()
     assert "Timer spart" not in html
