@@ -364,10 +364,13 @@ def with_targets(benefits, year_end: datetime.date, targets=None):
     """`benefits` with what `_benefit_line` reads, in four queries whatever the rows: the service area, the
     indicators (by name), each indicator's `member_targets` (of `targets`, default all members) and each target's
     latest measurement in or before `year_end` (only that one is read: the realisation uses the latest value)."""
-    latest = Measurement.objects.filter(target_id=OuterRef("target_id"), period__lte=year_end).order_by("-period")
-    measurements = Measurement.objects.filter(period__lte=year_end, period=Subquery(latest.values("period")[:1]))
-    targets = (targets if targets is not None else MemberTarget.objects.all()).prefetch_related(
-        Prefetch("measurements", queryset=measurements.order_by("period"))
+    targets = targets if targets is not None else MemberTarget.objects.all()
+    # The latest measurement's id looked up once per target (an index seek on target and period), not a
+    # correlated subquery per measurement row: at national scale that is 7 000 lookups instead of 380 000.
+    latest = Measurement.objects.filter(target_id=OuterRef("pk"), period__lte=year_end).order_by("-period")
+    latest_ids = targets.annotate(latest_id=Subquery(latest.values("pk")[:1])).values("latest_id")
+    targets = targets.prefetch_related(
+        Prefetch("measurements", queryset=Measurement.objects.filter(pk__in=latest_ids).order_by("period"))
     )
     return (
         benefits.select_related("service_area")

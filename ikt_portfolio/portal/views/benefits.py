@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ikt_portfolio.benefits import imports, services
+from ikt_portfolio.benefits.models import Measurement
 
 from ..forms import PortalForm, add_errors
 from .common import (
@@ -85,7 +86,9 @@ def our_benefits(request):
 
 
 def _targets(request, collaboration):
-    return services.targets_of(request.user, collaboration).annotate(latest_period=Max("measurements__period"))
+    latest = Measurement.objects.filter(target=OuterRef("pk")).order_by("-period").values("period")[:1]
+    # a subquery per target, not Max() over a join: grouping by every column of the target row took 24 s at scale
+    return services.targets_of(request.user, collaboration).annotate(latest_period=Subquery(latest))
 
 
 def _measurements_page(request, collaboration, failed=None, status=200, import_form=None, import_result=None):
