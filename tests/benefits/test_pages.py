@@ -93,3 +93,23 @@ def test_pages_run_a_bounded_number_of_queries(client, plan, world):
             )
             Measurement.objects.create(target=target, period=datetime.date(2026, 1, 1), value=n)
     assert (count(REPORT, {"municipality": world.small.pk}), count(MEASURE, {})) == few
+
+
+def test_the_report_shows_its_projects_a_page_at_a_time_with_totals_over_all(client, plan, world):
+    """A large member takes part in hundreds of projects at national scale: the projects' tables come a page
+    at a time (25), the totals at the top are over every project."""
+    from ikt_portfolio.portal.views.common import PAGE_SIZE
+    from ikt_portfolio.projects.models import Participation, Project
+
+    for number in range(2, PAGE_SIZE + 3):  # 26 more: 27 in all
+        project = Project.objects.create(collaboration=world.a, number=number, title=f"P{number}", description="x")
+        Participation.objects.create(project=project, municipality=world.small)
+        Benefit.objects.create(project=project, name=f"Gevinst {number}", type="economic", monetary=True,
+                               yearly_value=1000)  # fmt: skip
+    client.force_login(plan.benefit_owner.user)
+    first = client.get(REPORT, {"year": 2026}).content.decode()
+    second = client.get(REPORT, {"year": 2026, "page": 2}).content.decode()
+    assert first.count("data-project=") == PAGE_SIZE and second.count("data-project=") == 2
+    assert 'rel="next"' in first and 'rel="prev"' in second
+    summary = first[first.index('id="benefits-summary"') : first.index("</dl>")]
+    assert summary == second[second.index('id="benefits-summary"') : second.index("</dl>")], "totals over all"

@@ -12,7 +12,6 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -26,10 +25,10 @@ from ikt_portfolio.benefits.models import Measurement
 
 from ..forms import PortalForm, add_errors
 from .common import (
-    PAGE_SIZE,
     chosen_member,
     current_collaboration,
     no_collaboration,
+    paginate,
     portal_login_required,
     render_portal,
 )
@@ -77,12 +76,16 @@ def our_benefits(request):
     year = _year(request)
     municipality, choices = chosen_member(request, collaboration, datetime.date(year, 1, 1))
     report = services.member_report(municipality, collaboration, year) if municipality else None
+    # the totals are over every project; the projects' tables a page at a time (a large member takes part in
+    # hundreds at national scale)
+    page, page_range = paginate(request, report.projects if report else [])
     return render_portal(
         request,
         "ikt_portal/benefits_report.html",
-        {"report": report, "municipality": municipality, "choices": choices, "year": year},
+        {"report": report, "municipality": municipality, "choices": choices, "year": year, "page": page,
+         "page_range": page_range},
         nav="benefits",
-    )
+    )  # fmt: skip
 
 
 def _targets(request, collaboration):
@@ -96,7 +99,7 @@ def _measurements_page(request, collaboration, failed=None, status=200, import_f
     """The user's targets, a page at a time, each with its due/late flag and a form (the failed one bound)."""
     targets = _targets(request, collaboration).order_by("municipality__name", "indicator__benefit__project__number",
                                                         "indicator__name", "pk")  # fmt: skip
-    page = Paginator(targets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, page_range = paginate(request, targets)
     today = timezone.localdate()
     rows = []
     shown = list(page)
@@ -111,7 +114,7 @@ def _measurements_page(request, collaboration, failed=None, status=200, import_f
         {
             "rows": rows,
             "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number),
+            "page_range": page_range,
             "import_form": import_form or ImportForm(prefix="import"),
             "import_result": import_result,
         },

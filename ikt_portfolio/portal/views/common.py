@@ -1,6 +1,7 @@
 """What every portal page shares: the login gate, the collaboration the user works in, the page frame."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse_lazy
@@ -10,6 +11,15 @@ from ikt_portfolio.members.models import Collaboration
 from ikt_portfolio.members.permissions import collaboration_ids, grants_of, has_capacity, is_operator, person_of
 
 PAGE_SIZE = 25
+
+
+def paginate(request, rows, size: int = PAGE_SIZE) -> tuple[Page, object]:
+    """The page of `rows` the request asks for (?page=, the last one when past the end), and the page numbers
+    `_pagination.html` shows (elided: first, last and the neighbours)."""
+    page = Paginator(rows, size).get_page(request.GET.get("page"))
+    return page, page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+
+
 SESSION_KEY = "ikt_portal_collaboration"
 NEED_DOCUMENT = "ikt_needs.need"
 

@@ -15,7 +15,6 @@ answers 404, like one that does not exist.
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -34,9 +33,9 @@ from ikt_portfolio.workflow.models import Vote
 from ..forms import PortalForm
 from .common import (
     NEED_DOCUMENT,
-    PAGE_SIZE,
     current_collaboration,
     no_collaboration,
+    paginate,
     portal_login_required,
     render_portal,
 )
@@ -53,13 +52,13 @@ def meeting_list(request):
     if when not in WHEN:
         when = "upcoming"
     meetings = selectors.meetings_for(request.user, collaboration_id=collaboration.pk, when=when)
-    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, page_range = paginate(request, meetings)
     return render_portal(
         request,
         "ikt_portal/meeting_list.html",
         {
             "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            "page_range": page_range,
             "when": when,
             "tabs": [("upcoming", _("Upcoming")), ("past", _("Past"))],
         },

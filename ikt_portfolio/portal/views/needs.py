@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -30,12 +29,12 @@ from ..forms import ActionForm, CommentForm, CoSignForm, NeedFilterForm, NeedFor
 from .attachments import attachment_context
 from .common import (
     NEED_DOCUMENT,
-    PAGE_SIZE,
     SESSION_KEY,
     collaborations_for,
     current_collaboration,
     may_report,
     no_collaboration,
+    paginate,
     portal_login_required,
     render_portal,
 )
@@ -84,9 +83,7 @@ def need_list(request):
     if collaboration is None:
         return no_collaboration(request)
     form, scope, scopes, filters = _list_filters(request, collaboration)
-    page = Paginator(queries.need_list(request.user, collaboration, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page, page_range = paginate(request, queries.need_list(request.user, collaboration, filters))
     for need in page.object_list:
         need.status_label = state_name(need)
     return render_portal(
@@ -95,7 +92,7 @@ def need_list(request):
         {
             "form": form,
             "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            "page_range": page_range,
             "scope": scope,
             "scopes": scopes,
             "filtered": filters.narrowed,

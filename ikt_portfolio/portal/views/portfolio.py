@@ -11,7 +11,6 @@ for the year, "2026-t1" to "2026-t3" for its tertials.
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -27,7 +26,7 @@ from ikt_portfolio.portfolio.models import Lock, Period, Reason, Scenario, Scena
 from ikt_portfolio.portfolio.permissions import may_plan
 
 from ..forms import PortalForm
-from .common import PAGE_SIZE, current_collaboration, no_collaboration, portal_login_required, render_portal
+from .common import current_collaboration, no_collaboration, paginate, portal_login_required, render_portal
 
 NAV = "portfolio"
 
@@ -66,11 +65,6 @@ def _effort(value) -> str:
     return services.format_effort(value) if value is not None else "–"
 
 
-def _page(request, rows):
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return page, page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-
-
 def _period_links(collaboration, period: Period) -> list[dict]:
     """The year and its tertials, for the period switcher."""
     links = [{"slug": str(period.year), "label": str(period.year), "current": period.kind == Period.Kind.YEAR}]
@@ -101,7 +95,7 @@ def proposal(request, period: str | None = None):
             raise Http404
         chosen = services.period_of(collaboration, *parsed)
     found = selectors.proposal(chosen)
-    page, page_range = _page(request, found.candidates)
+    page, page_range = paginate(request, found.candidates)
     rows = list(page.object_list)
     explained = breakdowns([row.assessment for row in rows if row.assessment is not None])
     for row in rows:
@@ -197,7 +191,7 @@ def scenario(request, pk):
     items = items.select_related("need__service_area", "need__municipality", "locked_by__user").order_by(
         "-chosen", "rank", "pk"
     )
-    page, page_range = _page(request, items)
+    page, page_range = paginate(request, items)
     rows = list(page.object_list)
     for item in rows:
         item.reason_text = services.reason_text(item) if item.reason else _("Not solved yet.")

@@ -6,7 +6,6 @@ the workflow engine; their refusals come back as messages or form errors, and no
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -25,7 +24,7 @@ from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.selectors import state_name, with_state_names
 
 from ..forms import ActionForm, PortalForm, add_errors
-from .common import PAGE_SIZE, current_collaboration, no_collaboration, portal_login_required, render_portal
+from .common import current_collaboration, no_collaboration, paginate, portal_login_required, render_portal
 
 PROJECT_DOCUMENT = "ikt_projects.project"
 
@@ -183,7 +182,7 @@ def project_list(request):
             projects = projects.filter(service_areas=data["service_area"])
         if data.get("municipality"):
             projects = projects.filter(participations__municipality=data["municipality"])
-    page = Paginator(projects.distinct(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page, page_range = paginate(request, projects.distinct())
     query = request.GET.copy()
     query.pop("page", None)
     rows = [
@@ -201,7 +200,7 @@ def project_list(request):
         {
             "form": form,
             "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number),
+            "page_range": page_range,
             "rows": rows,
             "filtered": bool(query),
         },

@@ -7,7 +7,6 @@ Filters are a GET form; each report downloads as CSV or XLSX with the same filte
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +14,7 @@ from ikt_portfolio.members.models import ServiceArea
 from ikt_portfolio.needs import exports, reports
 
 from ..forms import PortalForm, add_errors
-from .common import PAGE_SIZE, current_collaboration, no_collaboration, portal_login_required, render_portal
+from .common import current_collaboration, no_collaboration, paginate, portal_login_required, render_portal
 
 EXTENSIONS = ("csv", "xlsx")
 
@@ -117,7 +116,7 @@ def response_times(request):
     if filters is None:
         return _page(request, "ikt_portal/report_response_times.html", {"form": form, "report": None}, status=400)
     report = reports.response_report(collaboration, filters)
-    page = Paginator(report.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, page_range = paginate(request, report.rows)
     slowest = max((area.p90_days or 0 for area in report.service_areas), default=0)
     return _page(
         request,
@@ -127,7 +126,7 @@ def response_times(request):
             "report": report,
             "filtered": filters.is_filtered,
             "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            "page_range": page_range,
             "areas": [
                 {"area": area, "median_bar": _bar(area.median_days, slowest), "p90_bar": _bar(area.p90_days, slowest)}
                 for area in report.service_areas

@@ -10,7 +10,6 @@ and the assessments (transparency); only the sector group acts.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -28,7 +27,7 @@ from ikt_portfolio.workflow import services as workflow
 from ikt_portfolio.workflow.selectors import state_name, with_state_names
 
 from ..forms import PortalBoundField, style
-from .common import PAGE_SIZE, current_collaboration, no_collaboration, portal_login_required, render_portal
+from .common import current_collaboration, no_collaboration, paginate, portal_login_required, render_portal
 
 FORM_PREFIX = "assessment"
 
@@ -77,7 +76,7 @@ def sector_queue(request):
     )
     wanted = request.GET.get("area", "")
     area = next((a for a in areas if str(a.pk) == wanted), areas[0])
-    page = Paginator(rules.sector_queue(area), PAGE_SIZE).get_page(request.GET.get("page"))
+    page, page_range = paginate(request, rules.sector_queue(area))
     return render_portal(
         request,
         "ikt_portal/sector_queue.html",
@@ -85,7 +84,7 @@ def sector_queue(request):
             "areas": [(a, waiting.get(a.pk, 0)) for a in areas],
             "area": area,
             "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            "page_range": page_range,
         },
         nav="sector",
     )
@@ -100,7 +99,7 @@ def ranking(request, service_area_id):
     recommendation and state. Everyone in the collaboration may read it."""
     area = get_object_or_404(ServiceArea.objects.visible_to(request.user), pk=service_area_id)
     needs = with_state_names(rules.ranking(area)).select_related("assessment__assessed_by__user")
-    page = Paginator(needs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, page_range = paginate(request, needs)
     assessments = [need.assessment for need in page.object_list]
     breakdowns = rules.breakdowns(assessments)
     rows = [
@@ -121,7 +120,7 @@ def ranking(request, service_area_id):
             "area": area,
             "rows": rows,
             "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            "page_range": page_range,
             "in_group": area.pk in sector_area_ids(request.user, area.collaboration_id),
         },
         nav="sector",
