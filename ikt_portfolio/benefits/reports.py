@@ -318,10 +318,9 @@ def portfolio_report(collaboration, year: int, loader=None) -> PortfolioReport:
         for indicator in indicators:
             for target in indicator.member_targets:
                 targets.setdefault(target.municipality_id, {})[indicator.pk] = target
-        area = (
-            _group(areas, str(benefit.service_area_id), benefit.service_area.localized_name)
-            if benefit.service_area_id
-            else _group(areas, "", gettext("No service area"))
+        area_key = str(benefit.service_area_id or "")
+        area = areas.get(area_key) or _group(
+            areas, area_key, benefit.service_area.localized_name if area_key else gettext("No service area")
         )
         missing = None
         for municipality in takers.get(benefit.project_id, []):
@@ -330,8 +329,8 @@ def portfolio_report(collaboration, year: int, loader=None) -> PortfolioReport:
                 members[municipality.pk].tally,
                 projects[benefit.project_id].tally,
                 area.tally,
-                _group(types, benefit.type, benefit.get_type_display()).tally,
-                _group(gains, benefit.gain, benefit.get_gain_display()).tally,
+                types[benefit.type].tally,
+                gains[benefit.gain].tally,
                 total,
             ):
                 tally.add(line)
