@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -436,17 +436,22 @@ def portfolio_timeline(collaboration, start_year: int, end_year: int) -> Portfol
     """Planned against realised NOK and mean realisation per quarter over all projects of the collaboration,
     from the first quarter of `start_year` to the last of `end_year`. Three queries."""
     check_years(start_year, end_year)
-    last_day = datetime.date(end_year, 12, 31)
+    first_day, last_day = datetime.date(start_year, 1, 1), datetime.date(end_year, 12, 31)
+    # Of the values before the range only each target's latest counts (it is carried into the first quarter).
+    before = Measurement.objects.filter(target=OuterRef("pk"), period__lt=first_day).order_by("-period")
     targets = list(
         MemberTarget.objects.filter(indicator__benefit__project__collaboration=collaboration)
         .select_related("indicator__benefit")
+        .annotate(
+            before_period=Subquery(before.values("period")[:1]), before_value=Subquery(before.values("value")[:1])
+        )
         .order_by("pk")
     )
+    rows: dict[int, list[tuple]] = {t.pk: [(t.before_period, t.before_value)] for t in targets if t.before_period}
     # Plain (target, period, value) rows rather than model instances: at national scale these are hundreds of
     # thousands of measurements, and building an object for each cost seconds.
-    rows: dict[int, list[tuple]] = {}
     measured = Measurement.objects.filter(
-        target__indicator__benefit__project__collaboration=collaboration, period__lte=last_day
+        target__indicator__benefit__project__collaboration=collaboration, period__gte=first_day, period__lte=last_day
     )
     for target_id, period, value in measured.values_list("target_id", "period", "value").iterator(chunk_size=5000):
         rows.setdefault(target_id, []).append((period, value))
@@ -457,7 +462,7 @@ def portfolio_timeline(collaboration, start_year: int, end_year: int) -> Portfol
         for t in targets
         if (t.indicator.benefit.project_id, t.municipality_id) in taking_part
     ]
-    quarters = periods_between(datetime.date(start_year, 1, 1), last_day, QUARTERLY)
+    quarters = periods_between(first_day, last_day, QUARTERLY)
     return PortfolioTimeline(
         collaboration=collaboration,
         start_year=start_year,
