@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ikt_portfolio.benefits import imports, services
+from ikt_portfolio.benefits import imports, lifecycle, services
 from ikt_portfolio.benefits.models import Measurement
 
 from ..forms import PortalForm, add_errors
@@ -76,6 +76,8 @@ def our_benefits(request):
     year = _year(request)
     municipality, choices = chosen_member(request, collaboration, datetime.date(year, 1, 1))
     report = services.member_report(municipality, collaboration, year) if municipality else None
+    if report is not None:  # each benefit's lifecycle state in the reader's language, one query for all
+        lifecycle.lifecycle_state_names(line.benefit for project in report.projects for line in project.benefits)
     # the totals are over every project; the projects' tables a page at a time (a large member takes part in
     # hundreds at national scale)
     page, page_range = paginate(request, report.projects if report else [])
