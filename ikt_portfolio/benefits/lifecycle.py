@@ -31,8 +31,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from ikt_portfolio.core.audit import acting_as
-from ikt_portfolio.members.capacities import Capacity
-from ikt_portfolio.members.permissions import admin_collaboration_ids, is_operator, person_of
+from ikt_portfolio.projects import permissions as project_permissions
 from ikt_portfolio.workflow import services as workflow
 
 from . import services
@@ -72,37 +71,19 @@ def has_active_routing(collaboration_id: int) -> bool:
 # ------------------------------------------------------------------------------------------ creating
 
 
-def may_plan(user, project) -> bool:
-    """Benefits plans are changed by the project's owner and manager and the collaboration's administrators."""
-    if is_operator(user):
-        return True
-    if project.collaboration_id in admin_collaboration_ids(user):
-        return True
-    person = person_of(user)
-    return person is not None and person.pk in (project.owner_id, project.manager_id)
-
-
-def _capacity(user, project) -> str:
-    if is_operator(user):
-        return "operator"
-    if project.collaboration_id in admin_collaboration_ids(user):
-        return Capacity.COLLABORATION_ADMIN
-    return Capacity.PROJECT_OWNER
-
-
 def create_benefit(project, user, **fields) -> Benefit:
     """A new benefit of `project`: validated (`full_clean`; a ValidationError writes nothing), saved with its
     audit record (who, in which capacity) and started in the collaboration's active benefit routing, in the
     initial state. If the collaboration has no active benefit routing yet, the default one
     (`fixtures/benefit_lifecycle.json`) is installed and made active first. Refused (PermissionDenied) unless
     the user is the project's owner or manager, an administrator of its collaboration or an IT operator."""
-    if not may_plan(user, project):
+    if not project_permissions.may_edit(user, project):  # the benefits plan is part of the project record
         raise PermissionDenied(
             _("Only the project's owner and manager and the collaboration's administrators plan its benefits.")
         )
     benefit = Benefit(project=project, **fields)
     benefit.full_clean()
-    with transaction.atomic(), acting_as(_capacity(user, project)):
+    with transaction.atomic(), acting_as(project_permissions.editing_capacity(user, project)):
         if not has_active_routing(project.collaboration_id):
             from ikt_portfolio.members.models import Collaboration
 
