@@ -21,8 +21,8 @@ from rest_framework.response import Response
 from ikt_portfolio.core.api import ModelCleanSerializer, ScopedModelViewSet
 from ikt_portfolio.core.rest import ScopedModelPermissions
 from ikt_portfolio.costs.permissions import visible_municipality_ids
-from ikt_portfolio.members.models import Collaboration, Municipality
-from ikt_portfolio.members.selectors import primary_collaboration
+from ikt_portfolio.members.api import collaboration_of
+from ikt_portfolio.members.models import Municipality
 from ikt_portfolio.workflow.selectors import state_name, with_state_names
 
 from . import lifecycle, services
@@ -116,7 +116,7 @@ class BenefitViewSet(ScopedModelViewSet):
     )
     @action(detail=False, methods=["get"], url_path="member-report", filter_backends=[])
     def member_report(self, request):
-        collaboration = _collaboration(request)
+        collaboration = collaboration_of(request)
         ids = visible_municipality_ids(request.user, collaboration.pk)
         try:
             municipality_id = int(request.query_params.get("municipality") or next(iter(ids or []), ""))
@@ -173,19 +173,6 @@ def report_data(report) -> dict:
             for line in report.projects
         ],
     }
-
-
-def _collaboration(request) -> Collaboration:
-    visible = Collaboration.objects.visible_to(request.user)
-    if request.query_params.get("collaboration"):
-        try:
-            return visible.get(pk=int(request.query_params["collaboration"]))
-        except (ValueError, Collaboration.DoesNotExist) as error:
-            raise NotFound() from error
-    found = primary_collaboration(request.user)
-    if found is None:
-        raise NotFound()
-    return found
 
 
 class IndicatorViewSet(ScopedModelViewSet):

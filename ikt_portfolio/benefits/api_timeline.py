@@ -20,6 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 
+from ikt_portfolio.members.api import collaboration_of
 from ikt_portfolio.projects.models import Project
 
 from . import timeline
@@ -147,9 +148,7 @@ class PortfolioTimelineViewSet(viewsets.ViewSet):
         responses={200: OpenApiResponse(description="the portfolio's benefits per quarter"), 400: None, 404: None},
     )
     def list(self, request):
-        from .api import _collaboration
-
-        collaboration = _collaboration(request)
+        collaboration = collaboration_of(request)
         year = timezone.localdate().year
         try:
             start = int(request.query_params.get("from") or year - 2)

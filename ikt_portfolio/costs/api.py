@@ -20,8 +20,8 @@ from rest_framework.response import Response
 
 from ikt_portfolio.core.api import ModelCleanSerializer, ScopedModelViewSet
 from ikt_portfolio.core.rest import ScopedModelPermissions
-from ikt_portfolio.members.models import Collaboration, Municipality
-from ikt_portfolio.members.selectors import primary_collaboration
+from ikt_portfolio.members.api import collaboration_of
+from ikt_portfolio.members.models import Municipality
 
 from . import services
 from .models import AnnualBudgetLine, CostKey, CostKeyShare
@@ -211,7 +211,7 @@ class AnnualBudgetLineViewSet(ScopedModelViewSet):
     @action(detail=False, methods=["get"], url_path="member-costs", filter_backends=[])
     def member_costs(self, request):
         user = request.user
-        collaboration = _collaboration(request)
+        collaboration = collaboration_of(request)
         ids = visible_municipality_ids(user, collaboration.pk)
         municipality_id = request.query_params.get("municipality") or next(iter(ids or []), None)
         try:
@@ -242,19 +242,6 @@ class AnnualBudgetLineViewSet(ScopedModelViewSet):
                 ],
             }
         )
-
-
-def _collaboration(request) -> Collaboration:
-    visible = Collaboration.objects.visible_to(request.user)
-    if request.query_params.get("collaboration"):
-        try:
-            return visible.get(pk=int(request.query_params["collaboration"]))
-        except (ValueError, Collaboration.DoesNotExist) as error:
-            raise NotFound() from error
-    found = primary_collaboration(request.user)
-    if found is None:
-        raise NotFound()
-    return found
 
 
 def register(router) -> None:

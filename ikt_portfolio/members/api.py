@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from ikt_portfolio.core.api import ModelCleanSerializer, ScopedModelViewSet
@@ -24,6 +24,21 @@ from .models import (
     RoleAssignment,
     ServiceArea,
 )
+
+
+def collaboration_of(request) -> Collaboration:
+    """The collaboration named by `?collaboration=` among those the user sees, else the user's first; 404 for
+    any other (like one that does not exist) and for a user in none."""
+    wanted = request.query_params.get("collaboration")
+    if wanted:
+        try:
+            return Collaboration.objects.visible_to(request.user).get(pk=int(wanted))
+        except (ValueError, Collaboration.DoesNotExist) as error:
+            raise NotFound() from error
+    found = selectors.primary_collaboration(request.user)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 class MunicipalitySerializer(ModelCleanSerializer):

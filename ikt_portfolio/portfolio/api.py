@@ -19,8 +19,7 @@ from rest_framework.response import Response
 
 from ikt_portfolio.core.api import ModelCleanSerializer, ScopedModelViewSet
 from ikt_portfolio.core.rest import ScopedModelPermissions
-from ikt_portfolio.members.models import Collaboration
-from ikt_portfolio.members.selectors import primary_collaboration
+from ikt_portfolio.members.api import collaboration_of
 from ikt_portfolio.needs.assessment import breakdowns
 from ikt_portfolio.workflow.api import PersonRefSerializer, RefusalSerializer
 
@@ -430,20 +429,6 @@ class ScenarioViewSet(
 
 
 # -------------------------------------------------------------------------- proposal, roadmap, dashboard
-
-
-def collaboration_of(request) -> Collaboration:
-    """The collaboration named by `?collaboration=` among those the user sees, else the user's first."""
-    wanted = request.query_params.get("collaboration")
-    if wanted:
-        try:
-            return Collaboration.objects.visible_to(request.user).get(pk=int(wanted))
-        except (ValueError, Collaboration.DoesNotExist) as error:
-            raise NotFound() from error
-    found = primary_collaboration(request.user)
-    if found is None:
-        raise NotFound()
-    return found
 
 
 COLLABORATION = OpenApiParameter("collaboration", int, description="Default: the user's first collaboration.")
