@@ -31,6 +31,7 @@ from .common import (
     paginate,
     portal_login_required,
     render_portal,
+    year_param,
 )
 
 
@@ -58,22 +59,12 @@ class ImportForm(PortalForm):
     dry_run = forms.BooleanField(label=gettext_lazy("Only check the file, record nothing"), required=False)
 
 
-def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError as error:
-        raise Http404 from error
-    if not 1900 <= year <= 2100:
-        raise Http404
-    return year
-
-
 @portal_login_required
 def our_benefits(request):
     collaboration = current_collaboration(request)
     if collaboration is None:
         return no_collaboration(request)
-    year = _year(request)
+    year = year_param(request)
     municipality, choices = chosen_member(request, collaboration, datetime.date(year, 1, 1))
     report = services.member_report(municipality, collaboration, year) if municipality else None
     if report is not None:  # each benefit's lifecycle state in the reader's language, one query for all

@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from ikt_portfolio.benefits import annual, reports
 from ikt_portfolio.needs import exports
 
-from .benefits import _year
-from .common import current_collaboration, no_collaboration, portal_login_required, render_portal
+from .common import current_collaboration, no_collaboration, portal_login_required, render_portal, year_param
 
 EXTENSIONS = ("csv", "xlsx")
 LANGUAGES = ("nb", "nn", "en")
@@ -48,7 +47,7 @@ def portfolio(request):
     collaboration = current_collaboration(request)
     if collaboration is None:
         return no_collaboration(request)
-    year = _year(request)
+    year = year_param(request)
     report = reports.portfolio_report(collaboration, year)
     return render_portal(
         request,
@@ -87,7 +86,7 @@ def portfolio_download(request, extension):
     collaboration = current_collaboration(request)
     if collaboration is None:
         return no_collaboration(request)
-    year = _year(request)
+    year = year_param(request)
     table = request.GET.get("table") or reports.TABLES[0]
     if table not in reports.TABLES:
         raise Http404
@@ -102,7 +101,7 @@ def annual_report(request, language, extension):
     collaboration = current_collaboration(request)
     if collaboration is None:
         return no_collaboration(request)
-    year = _year(request)
+    year = year_param(request)
     report = reports.portfolio_report(collaboration, year)
     if extension == "pdf":
         response = HttpResponse(annual.render_pdf(report, language), content_type="application/pdf")

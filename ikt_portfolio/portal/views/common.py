@@ -5,12 +5,24 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils import timezone
 
 from ikt_portfolio.members.capacities import Capacity
 from ikt_portfolio.members.models import Collaboration
 from ikt_portfolio.members.permissions import collaboration_ids, grants_of, has_capacity, is_operator, person_of
 
 PAGE_SIZE = 25
+
+
+def year_param(request) -> int:
+    """The year a per-year page shows (?year=, default this year); 404 for anything but a year 1900–2100."""
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError as error:
+        raise Http404 from error
+    if not 1900 <= year <= 2100:
+        raise Http404
+    return year
 
 
 def paginate(request, rows, size: int = PAGE_SIZE) -> tuple[Page, object]:

@@ -11,8 +11,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
-from django.utils import timezone
+from django.http import HttpResponse
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +22,14 @@ from ikt_portfolio.costs.permissions import own_municipality_id, sees_all_member
 from ikt_portfolio.needs import exports
 
 from ..forms import PortalForm
-from .common import chosen_member, current_collaboration, no_collaboration, portal_login_required, render_portal
+from .common import (
+    chosen_member,
+    current_collaboration,
+    no_collaboration,
+    portal_login_required,
+    render_portal,
+    year_param,
+)
 
 HISTORY_YEARS = 6
 
@@ -32,16 +38,6 @@ def _bar(value, largest) -> str:
     if not value or not largest:
         return "0"
     return f"{min(100, 100 * float(value) / float(largest)):.1f}"
-
-
-def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError as error:
-        raise Http404 from error
-    if not 1900 <= year <= 2100:
-        raise Http404
-    return year
 
 
 def _explain(share) -> list[tuple[str, str]]:
@@ -71,7 +67,7 @@ def member_costs(request):
     collaboration = current_collaboration(request)
     if collaboration is None:
         return no_collaboration(request)
-    year = _year(request)
+    year = year_param(request)
     municipality, choices = chosen_member(request, collaboration, services.allocation_day(year))
     everyone = sees_all_members(request.user, collaboration.pk)
     years = sorted(
@@ -201,7 +197,7 @@ def export(request):
     collaboration = current_collaboration(request)
     if collaboration is None:
         return no_collaboration(request)
-    year = _year(request)
+    year = year_param(request)
     municipality, _choices = chosen_member(request, collaboration, services.allocation_day(year))
     everyone = sees_all_members(request.user, collaboration.pk) and not request.GET.get("municipality")
     values = []
