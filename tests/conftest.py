@@ -2,10 +2,14 @@
 matrix, built through the real models (no mocks)."""
 
 import datetime
+import io
 import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from ikt_portfolio.members.models import (
     Body,
@@ -44,6 +48,17 @@ def _default_language_after_each_test():
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a user; the hasher is Django's, not ours, so tests use the fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo (`load_demo`) loaded once for a test module and rolled back after it; what the command printed."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast), transaction.atomic():
+        out = io.StringIO()
+        call_command("load_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

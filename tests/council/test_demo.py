@@ -1,12 +1,7 @@
 """The demo's meetings: one held council meeting with attendance, the next council meeting with the need that
 waits for the council's votes on its agenda, and a board meeting with the need at the board."""
 
-import io
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from ikt_portfolio.council import services
@@ -19,16 +14,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _english():
     """No test world here (the demo has its own municipalities)."""
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast), transaction.atomic():
-        out = io.StringIO()
-        call_command("load_demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
 
 
 def test_three_meetings(demo):
