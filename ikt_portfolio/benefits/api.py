@@ -10,19 +10,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from ikt_portfolio.core.api import ModelCleanSerializer, ScopedModelViewSet
 from ikt_portfolio.core.rest import ScopedModelPermissions
-from ikt_portfolio.costs.permissions import visible_municipality_ids
-from ikt_portfolio.members.api import collaboration_of
-from ikt_portfolio.members.models import Municipality
+from ikt_portfolio.costs.api import member_and_year
 from ikt_portfolio.workflow.selectors import state_name, with_state_names
 
 from . import lifecycle, services
@@ -116,16 +111,7 @@ class BenefitViewSet(ScopedModelViewSet):
     )
     @action(detail=False, methods=["get"], url_path="member-report", filter_backends=[])
     def member_report(self, request):
-        collaboration = collaboration_of(request)
-        ids = visible_municipality_ids(request.user, collaboration.pk)
-        try:
-            municipality_id = int(request.query_params.get("municipality") or next(iter(ids or []), ""))
-            year = int(request.query_params.get("year") or timezone.localdate().year)
-        except (TypeError, ValueError) as error:
-            raise NotFound() from error
-        if ids is not None and municipality_id not in ids:
-            raise NotFound()
-        municipality = get_object_or_404(Municipality, pk=municipality_id)
+        collaboration, municipality, year = member_and_year(request)
         return Response(report_data(services.member_report(municipality, collaboration, year)))
 
 

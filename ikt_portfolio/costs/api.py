@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from ikt_portfolio.core.api import ModelCleanSerializer, ScopedModelViewSet
 from ikt_portfolio.core.rest import ScopedModelPermissions
 from ikt_portfolio.members.api import collaboration_of
-from ikt_portfolio.members.models import Municipality
+from ikt_portfolio.members.models import Collaboration, Municipality
 
 from . import services
 from .models import AnnualBudgetLine, CostKey, CostKeyShare
@@ -210,18 +210,7 @@ class AnnualBudgetLineViewSet(ScopedModelViewSet):
     )
     @action(detail=False, methods=["get"], url_path="member-costs", filter_backends=[])
     def member_costs(self, request):
-        user = request.user
-        collaboration = collaboration_of(request)
-        ids = visible_municipality_ids(user, collaboration.pk)
-        municipality_id = request.query_params.get("municipality") or next(iter(ids or []), None)
-        try:
-            municipality_id = int(municipality_id)
-            year = int(request.query_params.get("year") or timezone.localdate().year)
-        except (TypeError, ValueError) as error:
-            raise NotFound() from error
-        if ids is not None and municipality_id not in ids:
-            raise NotFound()
-        municipality = get_object_or_404(Municipality, pk=municipality_id)
+        collaboration, municipality, year = member_and_year(request)
         costs = services.member_costs(municipality, collaboration, year)
         return Response(
             {
@@ -242,6 +231,21 @@ class AnnualBudgetLineViewSet(ScopedModelViewSet):
                 ],
             }
         )
+
+
+def member_and_year(request) -> tuple[Collaboration, Municipality, int]:
+    """(collaboration, member, year) of a per-member request (`?collaboration=`, `?municipality=`, default the
+    user's own, `?year=`, default this year); 404 for a member whose shares the user may not see."""
+    collaboration = collaboration_of(request)
+    ids = visible_municipality_ids(request.user, collaboration.pk)
+    try:
+        municipality_id = int(request.query_params.get("municipality") or next(iter(ids or []), ""))
+        year = int(request.query_params.get("year") or timezone.localdate().year)
+    except (TypeError, ValueError) as error:
+        raise NotFound() from error
+    if ids is not None and municipality_id not in ids:
+        raise NotFound()
+    return collaboration, get_object_or_404(Municipality, pk=municipality_id), year
 
 
 def register(router) -> None:
