@@ -641,6 +641,31 @@ def throughput_section(run: dict) -> list[str]:
     return lines + [""]
 
 
+def results_table(run: dict) -> list[str]:
+    """One database's timed targets as a Markdown table (and the targets skipped), for RESULTS.md."""
+    lines = [
+        "| target | user | p50 ms | p95 ms | queries | notes |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for row in run["results"]:
+        notes = []
+        if not row["ok"]:
+            notes.append(f"**FAILED** {row['error'].splitlines()[0]}")
+        if row["repeated"]:
+            first = row["repeated"][0]
+            notes.append(f"N+1? {first['count']}× one statement: `{compact_sql(first['sql'])[:120]}`")
+        if (row["p95_ms"] or 0) > SLOW_P95_MS:
+            notes.append("**slow**")
+        lines.append(
+            f"| {row['target']} | {row['user']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | "
+            f"{row['queries']} | {'; '.join(notes)} |"
+        )
+    lines.append("")
+    for skipped in run.get("skipped", []):
+        lines += [f"Skipped {skipped['target']}: `{skipped['path']}` does not resolve yet.", ""]
+    return lines
+
+
 def write_results(runs: list[dict], args, output: Path) -> None:
     info = machine()
     lines = [
@@ -688,24 +713,8 @@ def write_results(runs: list[dict], args, output: Path) -> None:
                 else "."
             ),
             "",
-            "| target | user | p50 ms | p95 ms | queries | notes |",
-            "|---|---|---:|---:|---:|---|",
         ]
-        for row in run["results"]:
-            notes = []
-            if not row["ok"]:
-                notes.append(f"**FAILED** {row['error'].splitlines()[0]}")
-            if row["repeated"]:
-                notes.append(f"N+1? {row['repeated'][0]['count']}× one statement")
-            if (row["p95_ms"] or 0) > SLOW_P95_MS:
-                notes.append("**slow**")
-            lines.append(
-                f"| {row['target']} | {row['user']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | "
-                f"{row['queries']} | {'; '.join(notes)} |"
-            )
-        lines.append("")
-        for skipped in run.get("skipped", []):
-            lines += [f"Skipped {skipped['target']}: `{skipped['path']}` does not resolve yet.", ""]
+        lines += results_table(run)
         lines += throughput_section(run)
         lines += computations_section(run)
     repeated: dict[tuple[str, str, int, str], list[str]] = {}
@@ -804,25 +813,8 @@ def write_partial(runs: list[dict], args, output: Path) -> None:
                 else "."
             ),
             "",
-            "| target | user | p50 ms | p95 ms | queries | notes |",
-            "|---|---|---:|---:|---:|---|",
         ]
-        for row in run["results"]:
-            notes = []
-            if not row["ok"]:
-                notes.append(f"**FAILED** {row['error'].splitlines()[0]}")
-            if row["repeated"]:
-                first = row["repeated"][0]
-                notes.append(f"N+1? {first['count']}× one statement: `{compact_sql(first['sql'])[:120]}`")
-            if (row["p95_ms"] or 0) > SLOW_P95_MS:
-                notes.append("**slow**")
-            lines.append(
-                f"| {row['target']} | {row['user']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | "
-                f"{row['queries']} | {'; '.join(notes)} |"
-            )
-        lines.append("")
-        for skipped in run.get("skipped", []):
-            lines += [f"Skipped {skipped['target']}: `{skipped['path']}` does not resolve yet.", ""]
+        lines += results_table(run)
     lines += ["#### Reading", "", reading(runs, args), ""]
     output.write_text(head + "\n".join(lines) + end + tail)
 
