@@ -128,6 +128,20 @@ class ScopedModelAdmin(ScopedAdminMixin, SimpleHistoryAdmin, ModelAdmin):
         return capacity_label(record.history_capacity)
 
 
+class ReadOnlyAdminMixin:
+    """A record written only by the services (a log, a decision taken by votes): the Desk reads it, never adds,
+    changes or deletes it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedTabularInline(ScopedFormMixin, TabularInline):
     """An inline editable only where the parent is; paginated so a page's queries stay bounded."""
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from unfold.decorators import action, display
 
-from ikt_portfolio.core.admin import ScopedModelAdmin, ScopedTabularInline
+from ikt_portfolio.core.admin import ReadOnlyAdminMixin, ScopedModelAdmin, ScopedTabularInline
 
 from . import decisions, minutes, selectors, services
 from .models import (
@@ -359,7 +359,7 @@ class DecisionSettingsAdmin(ScopedModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(ScopedModelAdmin):
+class DecisionAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Decisions are taken in the meeting (portal or API) and recorded by the votes; here they are read."""
 
     list_display = ["agenda_item", "meeting", "transition", "priority", "period", "status", "closed_at"]
@@ -373,15 +373,6 @@ class DecisionAdmin(ScopedModelAdmin):
     @display(description=_("meeting"))
     def meeting(self, obj):
         return obj.agenda_item.meeting
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MinutesEntryInline(ScopedTabularInline):

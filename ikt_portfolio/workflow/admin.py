@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
-from ikt_portfolio.core.admin import ScopedModelAdmin, ScopedTabularInline
+from ikt_portfolio.core.admin import ReadOnlyAdminMixin, ScopedModelAdmin, ScopedTabularInline
 from ikt_portfolio.members.permissions import person_of
 
 from . import services
@@ -181,22 +181,13 @@ class DelegationAdmin(ScopedModelAdmin):
 
 
 @admin.register(TransitionLog)
-class TransitionLogAdmin(ScopedModelAdmin):
+class TransitionLogAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_display = ["at", "content_type", "object_id", "action", "from_state", "to_state", "actor", "capacity",
                     "on_behalf_of"]  # fmt: skip
     list_filter = ["action", "capacity", "collaboration"]
     list_select_related = ["actor", "content_type", "on_behalf_of__user", "on_behalf_of__municipality",
                            "on_behalf_of__staff_of"]  # fmt: skip
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)
