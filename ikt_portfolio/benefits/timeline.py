@@ -308,16 +308,23 @@ def quarterly_series(entries: list[_Entry], quarters: list[datetime.date]) -> li
     return [_quarter_of(entries, quarter, yearly) for quarter in quarters]
 
 
-def _totals(quarters: list[QuarterPoint]) -> tuple[Decimal, Decimal]:
-    zero = ZERO.quantize(ORE)
-    return sum((q.planned_nok for q in quarters), zero), sum((q.realised_nok for q in quarters), zero)
+class QuarterTotals:
+    """The planned and realised NOK over a series' `quarters` (a project's or the portfolio's)."""
+
+    @property
+    def planned_total(self) -> Decimal:
+        return sum((q.planned_nok for q in self.quarters), ZERO.quantize(ORE))
+
+    @property
+    def realised_total(self) -> Decimal:
+        return sum((q.realised_nok for q in self.quarters), ZERO.quantize(ORE))
 
 
 # ------------------------------------------------------------------------------------------- a project
 
 
 @dataclass
-class ProjectTimeline:
+class ProjectTimeline(QuarterTotals):
     project: object
     start: datetime.date | None  # first day of the first quarter
     end: datetime.date | None  # last day of the last quarter
@@ -329,14 +336,6 @@ class ProjectTimeline:
     @property
     def monetary(self) -> bool:
         return any(b.monetary and b.yearly_value is not None for b in self.benefits if b not in self.not_on_timeline)
-
-    @property
-    def planned_total(self) -> Decimal:
-        return _totals(self.quarters)[0]
-
-    @property
-    def realised_total(self) -> Decimal:
-        return _totals(self.quarters)[1]
 
     def indicators_of(self, benefit) -> list[IndicatorTimeline]:
         return [line for line in self.indicators if line.indicator.benefit_id == benefit.pk]
@@ -405,21 +404,13 @@ def project_timeline(project, start: datetime.date | None = None, end: datetime.
 
 
 @dataclass
-class PortfolioTimeline:
+class PortfolioTimeline(QuarterTotals):
     collaboration: object
     start_year: int
     end_year: int
     quarters: list[QuarterPoint]
     projects: int  # projects with at least one participating member's target
     targets: int
-
-    @property
-    def planned_total(self) -> Decimal:
-        return _totals(self.quarters)[0]
-
-    @property
-    def realised_total(self) -> Decimal:
-        return _totals(self.quarters)[1]
 
 
 def check_years(start_year: int, end_year: int) -> None:
